@@ -1,0 +1,187 @@
+"""``IncidentPacketV1``: findings, hypotheses, next actions, owners and limits, all grounded."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from contracts._base import (
+    Confidence,
+    LongText,
+    Name,
+    Severity,
+    Sha256,
+    ShortText,
+    StrictModel,
+    TimeWindow,
+    UtcDatetime,
+)
+from contracts.canonical import content_hash
+from contracts.evidence import Collector
+
+#: RFC 6901 JSON pointer ("" is the whole document).
+JsonPointer = Annotated[str, StringConstraints(pattern=r"^(/([^~/]|~[01])*)*$", max_length=1024)]
+#: Findings above this confidence must cite evidence.
+GROUNDING_THRESHOLD = 0.6
+
+
+class FindingKind(StrEnum):
+    log_signature = "log_signature"
+    metric_anomaly = "metric_anomaly"
+    stepfn_failure = "stepfn_failure"
+    lambda_timeout = "lambda_timeout"
+    throttling = "throttling"
+    out_of_memory = "out_of_memory"
+    runtime_error = "runtime_error"
+    error_rate = "error_rate"
+    cold_start = "cold_start"
+    dependency_failure = "dependency_failure"
+
+
+class EvidenceRef(StrictModel):
+    collector: Collector
+    s3_key: Name
+    sha256: Sha256
+    pointer: JsonPointer
+
+
+class Finding(StrictModel):
+    """One grounded observation. ``id`` is derived from the content and verified on load."""
+
+    id: str = ""
+    kind: FindingKind
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    summary: LongText
+    resource: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    severity: Severity
+    confidence: Confidence
+    signature: Annotated[str, StringConstraints(max_length=4096)] | None = None
+    count: int | None = None
+    baseline_count: int | None = None
+    first_seen: UtcDatetime | None = None
+    last_seen: UtcDatetime | None = None
+    evidence_refs: list[EvidenceRef] = Field(default_factory=list)
+
+    def derive_id(self) -> str:
+        return "f-" + content_hash(self.model_dump(exclude={"id"}))[:16]
+
+    @model_validator(mode="after")
+    def _grounded_and_identified(self) -> Finding:
+        if self.confidence > GROUNDING_THRESHOLD and not self.evidence_refs:
+            raise ValueError(
+                f"finding with confidence {self.confidence} > {GROUNDING_THRESHOLD} must cite evidence_refs"
+            )
+        derived = self.derive_id()
+        if not self.id:
+            self.id = derived
+        elif self.id != derived:
+            raise ValueError(f"finding id {self.id!r} does not match its content (expected {derived!r})")
+        return self
+
+
+class Hypothesis(StrictModel):
+    id: Name
+    statement: ShortText
+    reasoning: LongText
+    finding_ids: list[Name] = Field(default_factory=list)
+    confidence: Confidence
+
+
+class NextActionKind(StrEnum):
+    insights_query = "insights_query"
+    aws_cli = "aws_cli"
+    console_link = "console_link"
+    runbook = "runbook"
+
+
+class NextAction(StrictModel):
+    id: Name
+    kind: NextActionKind
+    title: ShortText
+    command: LongText
+    finding_ids: list[Name] = Field(default_factory=list)
+
+
+class SuspectedOwner(StrictModel):
+    repo: Name | None = None
+    team: Name | None = None
+    confidence: Confidence
+    method: Literal["mapping", "trace", "heuristic"]
+    reasons: list[ShortText] = Field(default_factory=list)
+
+
+class Limit(StrictModel):
+    code: Name
+    message: ShortText
+    collector: Collector | None = None
+    source: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+class SnapshotRef(StrictModel):
+    bucket: Name
+    key: Name
+    sha256: Sha256
+
+
+class ModelTrace(StrictModel):
+    provider: Literal["deterministic"] = "deterministic"
+    analyzer_version: Name
+
+
+class PacketHashes(StrictModel):
+    content_sha256: Sha256
+    snapshot_sha256: Sha256
+
+
+class IncidentPacketV1(StrictModel):
+    schema_version: Literal["incident_packet.v1"] = "incident_packet.v1"
+    incident_id: Name
+    run_id: Name
+    service: Name
+    environment: Name
+    severity: Severity
+    summary: LongText
+    window: TimeWindow
+    findings: list[Finding] = Field(default_factory=list, description="Ranked: most likely root cause first.")
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    next_actions: list[NextAction] = Field(default_factory=list)
+    suspected_owners: list[SuspectedOwner] = Field(default_factory=list)
+    limits: list[Limit] = Field(default_factory=list)
+    snapshot_ref: SnapshotRef
+    model_trace: ModelTrace
+    packet_hashes: PacketHashes | None = None
+
+    @model_validator(mode="after")
+    def _unique_finding_ids(self) -> IncidentPacketV1:
+        ids = [f.id for f in self.findings]
+        if len(ids) != len(set(ids)):
+            raise ValueError("findings contain duplicate ids")
+        return self
+
+    def compute_content_hash(self) -> str:
+        return content_hash(self)
+
+    def with_hashes(self) -> IncidentPacketV1:
+        hashes = PacketHashes(
+            content_sha256=self.compute_content_hash(), snapshot_sha256=self.snapshot_ref.sha256
+        )
+        return self.model_copy(update={"packet_hashes": hashes})
+
+
+__all__ = [
+    "EvidenceRef",
+    "Finding",
+    "FindingKind",
+    "Hypothesis",
+    "IncidentPacketV1",
+    "Limit",
+    "ModelTrace",
+    "NextAction",
+    "NextActionKind",
+    "PacketHashes",
+    "SnapshotRef",
+    "SuspectedOwner",
+    "UtcDatetime",
+]

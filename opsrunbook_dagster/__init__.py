@@ -1,0 +1,1 @@
+"""OpsRunbook's Dagster project: domain packages (pure) plus thin Dagster adapters in ``defs``."""

@@ -1,0 +1,1 @@
+"""AWS plumbing shared by the sandbox, collectors and stores (no Dagster, no FastAPI)."""

@@ -1,0 +1,42 @@
+"""boto3 client construction for a given endpoint/region (sandbox or real AWS)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where AWS calls go: ``endpoint_url`` is set for the sandbox, ``None`` for real AWS."""
+
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AwsTarget:
+        env = os.environ if environ is None else environ
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return cls(region=region, endpoint_url=env.get("AWS_ENDPOINT_URL") or None)
+
+    def client(self, service: str, *, max_attempts: int = 3, read_timeout: float = 30.0) -> Any:
+        config = Config(
+            region_name=self.region,
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=read_timeout,
+            max_pool_connections=32,
+        )
+        kwargs: dict[str, Any] = {"config": config, "region_name": self.region}
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+            if not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+                kwargs.update(SANDBOX_CREDENTIALS)
+        return boto3.session.Session().client(service, **kwargs)

@@ -1,0 +1,1 @@
+"""The ``opsrunbook`` command line."""

@@ -1,0 +1,61 @@
+"""Seed a running sandbox with one scenario and build the incident request to submit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from contracts.canonical import short_hash
+from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.sandbox.scenario import Scenario
+from opsrunbook_dagster.sandbox.seed_logs import seed_logs
+from opsrunbook_dagster.sandbox.seed_metrics import seed_metrics
+from opsrunbook_dagster.sandbox.seed_stepfn import seed_state_machines
+
+
+@dataclass
+class SeedReport:
+    scenario: str
+    now: datetime
+    log_events: dict[str, int] = field(default_factory=dict)
+    metric_points: dict[str, int] = field(default_factory=dict)
+    executions: dict[str, dict[str, int]] = field(default_factory=dict)
+    request: IncidentEventV1 | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "now": self.now.isoformat(),
+            "log_events": self.log_events,
+            "metric_points": self.metric_points,
+            "executions": self.executions,
+        }
+
+
+def incident_request(scenario: Scenario, now: datetime) -> IncidentEventV1:
+    """The request a caller would submit for this scenario: window ending at ``now``."""
+    spec = scenario.incident
+    start = now - timedelta(minutes=spec.window_minutes)
+    return IncidentEventV1(
+        event_id=f"scn-{scenario.name}-{short_hash(scenario.name, now.isoformat(), length=10)}",
+        source="sandbox",
+        service=scenario.service,
+        environment=scenario.environment,
+        severity=spec.severity,
+        title=spec.title or scenario.description.strip().splitlines()[0][:256] or scenario.name,
+        time_window={"start": start, "end": now},
+        hints=spec.hints,
+    )
+
+
+def seed_scenario(target: AwsTarget, scenario: Scenario, now: datetime | None = None) -> SeedReport:
+    """Write the scenario's logs, metrics and executions; ``now`` defaults to the wall clock."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    report = SeedReport(scenario=scenario.name, now=moment)
+    report.log_events = seed_logs(target.client("logs"), scenario, moment)
+    report.metric_points = seed_metrics(target.client("cloudwatch"), scenario, moment)
+    report.executions = seed_state_machines(target.client("stepfunctions"), scenario, moment)
+    report.request = incident_request(scenario, moment)
+    return report

@@ -1,0 +1,89 @@
+"""Run moto in server mode (a real HTTP endpoint) configured for the project's needs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from moto.server import ThreadedMotoServer
+
+#: moto behaviour the sandbox relies on: Step Functions really execute ASL definitions, and
+#: Lambda invocations use moto's docker-free backend.
+MOTO_CONFIG: dict[str, Any] = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def configure_moto(endpoint_url: str, timeout: float = 10.0) -> None:
+    """Apply ``MOTO_CONFIG`` to a running moto server (also works for one started elsewhere)."""
+    response = requests.post(f"{endpoint_url}/moto-api/config", json=MOTO_CONFIG, timeout=timeout)
+    response.raise_for_status()
+
+
+def wait_until_ready(endpoint_url: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{endpoint_url}/moto-api/config", timeout=1.0).raise_for_status()
+            return
+        except requests.RequestException as exc:
+            last_error = exc
+            time.sleep(0.05)
+    raise RuntimeError(f"moto server at {endpoint_url} not ready after {timeout}s: {last_error}")
+
+
+def quiet_moto_logs() -> None:
+    """Keep werkzeug request lines and interpreter chatter out of the user's terminal."""
+    for name in ("werkzeug", "moto", "moto.stepfunctions"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@dataclass
+class SandboxServer:
+    """A moto server in this process (a thread); ``start()`` returns its endpoint URL."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    _server: ThreadedMotoServer | None = field(default=None, init=False, repr=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> str:
+        if self.port == 0:
+            self.port = free_port(self.host)
+        # moto's Step Functions interpreter calls other services (e.g. Lambda) through the server
+        # itself, at http://localhost:$MOTO_PORT; point it at this server's port.
+        os.environ["MOTO_PORT"] = str(self.port)
+        quiet_moto_logs()
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        wait_until_ready(self.endpoint_url)
+        configure_moto(self.endpoint_url)
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> SandboxServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,30 @@
+"""Shared fixtures: a real moto server (server mode) with the project's resources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
+from opsrunbook_dagster.sandbox.server import SandboxServer
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One moto server for the session, on a free port, stopped at the end."""
+    server = SandboxServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def aws(sandbox: SandboxServer) -> AwsTarget:
+    target = AwsTarget(endpoint_url=sandbox.endpoint_url)
+    ensure_resources(target, ResourceNames())
+    return target

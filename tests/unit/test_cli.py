@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opsrunbook_dagster.cli.main import main
+from tests import factories
+
+
+def test_scenarios_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"name": "lambda-timeout"}.items() <= next(
+        r for r in rows if r["name"] == "lambda-timeout"
+    ).items()
+
+
+def test_invalid_incident_event_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(factories.incident_event(severity="sev0")))
+    assert main(["validate", "incident", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("opsrunbook: error: severity:")
+
+
+def test_valid_incident_event_validates(tmp_path: Path) -> None:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(factories.incident_event()))
+    assert main(["validate", "incident", str(path)]) == 0
+
+
+def test_invalid_scenario_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: Bad Name\n")
+    assert main(["validate", "scenario", str(path)]) == 2
+    assert "name:" in capsys.readouterr().err
+
+
+def test_seed_without_endpoint_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    assert main(["sandbox", "seed", "lambda-timeout"]) == 2
+    assert "no sandbox endpoint" in capsys.readouterr().err
+
+
+def test_schemas_export(tmp_path: Path) -> None:
+    assert main(["schemas", "export", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "incident_packet.v1.schema.json").exists()
