@@ -44,7 +44,7 @@ def incident_request(scenario: Scenario, now: datetime) -> IncidentEventV1:
         service=scenario.service,
         environment=scenario.environment,
         severity=spec.severity,
-        title=spec.title or scenario.description.strip().splitlines()[0][:256] or scenario.name,
+        title=spec.title or next(iter(scenario.description.strip().splitlines()), "")[:256] or scenario.name,
         time_window={"start": start, "end": now},
         hints=spec.hints,
     )
