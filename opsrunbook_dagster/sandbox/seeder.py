@@ -34,10 +34,15 @@ class SeedReport:
         }
 
 
-def incident_request(scenario: Scenario, now: datetime) -> IncidentEventV1:
-    """The request a caller would submit for this scenario: window ending at ``now``."""
+def incident_request(scenario: Scenario, now: datetime, end: datetime | None = None) -> IncidentEventV1:
+    """The request a caller would submit for this scenario: window ending at ``now``.
+
+    ``end`` (default ``now``) may be later: executions cannot be back-dated, so they run at seeding
+    time, and the window is stretched to cover them.
+    """
     spec = scenario.incident
     start = now - timedelta(minutes=spec.window_minutes)
+    end = max(end or now, now)
     return IncidentEventV1(
         event_id=f"scn-{scenario.name}-{short_hash(scenario.name, now.isoformat(), length=10)}",
         source="sandbox",
@@ -45,7 +50,7 @@ def incident_request(scenario: Scenario, now: datetime) -> IncidentEventV1:
         environment=scenario.environment,
         severity=spec.severity,
         title=spec.title or next(iter(scenario.description.strip().splitlines()), "")[:256] or scenario.name,
-        time_window={"start": start, "end": now},
+        time_window={"start": start, "end": end},
         hints=spec.hints,
     )
 
@@ -57,5 +62,8 @@ def seed_scenario(target: AwsTarget, scenario: Scenario, now: datetime | None = 
     report.log_events = seed_logs(target.client("logs"), scenario, moment)
     report.metric_points = seed_metrics(target.client("cloudwatch"), scenario, moment)
     report.executions = seed_state_machines(target.client("stepfunctions"), scenario, moment)
-    report.request = incident_request(scenario, moment)
+    end = moment
+    if scenario.state_machines:
+        end = max(moment, datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1))
+    report.request = incident_request(scenario, moment, end)
     return report

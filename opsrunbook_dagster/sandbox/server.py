@@ -48,7 +48,7 @@ def wait_until_ready(endpoint_url: str, timeout: float = 15.0) -> None:
 def quiet_moto_logs() -> None:
     """Keep werkzeug request lines and interpreter chatter out of the user's terminal."""
     for name in ("werkzeug", "moto", "moto.stepfunctions"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 @dataclass

@@ -1,0 +1,76 @@
+"""The analyzer's working types: evidence handles in, draft findings out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from contracts._base import Severity
+from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
+from contracts.packet import EvidenceRef, Finding, FindingKind
+from contracts.snapshot import EvidenceSnapshotV1
+
+
+@dataclass(frozen=True)
+class EvidenceHandles:
+    """The stored evidence objects of one run, with the S3 key and sha256 that refs must cite."""
+
+    snapshot: EvidenceSnapshotV1
+    snapshot_key: str
+    snapshot_sha256: str
+    logs: LogsEvidenceV1 | None = None
+    metrics: MetricsEvidenceV1 | None = None
+    stepfn: StepFnEvidenceV1 | None = None
+
+    def ref(self, collector: str, pointer: str) -> EvidenceRef:
+        item = self.snapshot.item(collector)  # type: ignore[arg-type]
+        assert item is not None, f"no {collector} evidence in the snapshot"
+        return EvidenceRef(collector=collector, s3_key=item.key, sha256=item.sha256, pointer=pointer)  # type: ignore[arg-type]
+
+
+@dataclass
+class Draft:
+    """A finding under construction; ``subject`` is the entity it is about (function, table, …)."""
+
+    kind: FindingKind
+    title: str
+    summary: str
+    resource: str
+    subject: str
+    severity: Severity
+    confidence: float
+    refs: list[EvidenceRef] = field(default_factory=list)
+    signature: str | None = None
+    count: int | None = None
+    baseline_count: int | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    frame_file: str | None = None
+    supporting: list[str] = field(default_factory=list)
+
+    def to_finding(self) -> Finding:
+        refs = sorted(
+            {(r.collector, r.s3_key, r.pointer): r for r in self.refs}.values(),
+            key=lambda r: (r.collector, _pointer_key(r.pointer)),
+        )
+        summary = self.summary
+        if self.supporting:
+            summary += " Supporting signals: " + "; ".join(sorted(self.supporting)) + "."
+        return Finding(
+            kind=self.kind,
+            title=self.title[:300],
+            summary=summary[:16000],
+            resource=self.resource,
+            severity=self.severity,
+            confidence=round(self.confidence, 3),
+            signature=self.signature,
+            count=self.count,
+            baseline_count=self.baseline_count,
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            evidence_refs=refs,
+        )
+
+
+def _pointer_key(pointer: str) -> tuple[object, ...]:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pointer.split("/"))

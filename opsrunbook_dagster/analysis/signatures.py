@@ -1,0 +1,115 @@
+"""The signature of a log event: what stays the same across occurrences of one problem."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from opsrunbook_dagster.analysis.lambda_platform import OOM_RE, TIMEOUT_RE
+from opsrunbook_dagster.analysis.masking import mask
+
+MAX_SIGNATURE_CHARS = 300
+# "2026-11-26T10:00:00.000Z\t<request id>\tERROR\t…" (Node) and "[ERROR]\t<ts>\t<request id>\t…" (Python)
+_LAMBDA_PREFIX = re.compile(
+    r"^(?:\[(?P<lvl1>[A-Z]+)\]\s+)?(?:\d{4}-\d{2}-\d{2}T[\d:.]+Z?\s+)?(?:[0-9a-f]{8}-[0-9a-f-]{27}\s+)?(?:(?P<lvl2>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\s+)?"
+)
+_PY_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fn>\S+)')
+_PY_EXC = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)|[A-Za-z_][\w.]*\.[A-Z]\w*)(?::\s*(?P<msg>.*))?$"
+)
+_NODE_FRAME = re.compile(r"at (?:(?P<fn>[\w.$<>]+) )?\(?(?P<file>/[^\s():]+):(?P<line>\d+):\d+\)?")
+_JAVA_FRAME = re.compile(r"at (?P<fn>[\w.$]+)\((?P<file>[\w$]+\.java):(?P<line>\d+)\)")
+_LEVEL_KEYS = ("level", "severity", "levelname", "log_level", "lvl")
+_TYPE_KEYS = ("errorType", "error_type", "exception", "exc_type", "errorCode", "error_code")
+_MESSAGE_KEYS = ("errorMessage", "message", "msg", "error", "event")
+_LIBRARY_PATHS = ("site-packages", "dist-packages", "/var/runtime/", "/var/lang/", "/usr/lib/python")
+_LAMBDA_PATHS = ("/var/task/", "/opt/python/", "/opt/nodejs/", "/var/runtime/", "/opt/")
+
+
+@dataclass(frozen=True)
+class Signature:
+    text: str
+    level: str | None
+    error_type: str | None
+    frame_file: str | None = None
+    frame_line: int | None = None
+
+
+def normalise_path(path: str) -> str:
+    for prefix in _LAMBDA_PATHS:
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return path.lstrip("/")
+
+
+def _traceback(message: str) -> Signature | None:
+    if "Traceback (most recent call last)" not in message:
+        return None
+    frames = list(_PY_FRAME.finditer(message))
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    exc_type, exc_msg = "Exception", ""
+    # Lambda's Python runtime puts "[ERROR] Type: message" first; plain tracebacks end with it.
+    first = lines[0] if lines else ""
+    prefix = _LAMBDA_PREFIX.match(first)
+    candidates = [first[prefix.end() :] if prefix else first, *reversed(lines[1:])]
+    for line in candidates:
+        match = _PY_EXC.match(line)
+        if match:
+            exc_type, exc_msg = match.group("type"), match.group("msg") or ""
+            break
+    own = [f for f in frames if not any(part in f.group("file") for part in _LIBRARY_PATHS)]
+    frame = (own or frames)[-1] if frames else None
+    where = f" at {normalise_path(frame.group('file'))}:{frame.group('fn')}" if frame else ""
+    text = f"{exc_type}{where}: {mask(exc_msg)}".rstrip(": ")
+    return Signature(
+        text=text[:MAX_SIGNATURE_CHARS],
+        level="ERROR",
+        error_type=exc_type,
+        frame_file=normalise_path(frame.group("file")) if frame else None,
+        frame_line=int(frame.group("line")) if frame else None,
+    )
+
+
+def _json(body: str) -> Signature | None:
+    if not body.startswith("{"):
+        return None
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    level = next((str(doc[k]).upper() for k in _LEVEL_KEYS if k in doc), None)
+    error_type = next((str(doc[k]) for k in _TYPE_KEYS if doc.get(k)), None)
+    message = next((str(doc[k]) for k in _MESSAGE_KEYS if doc.get(k)), "")
+    parts = [p for p in (level, f"{error_type}:" if error_type else None, mask(message)) if p]
+    return Signature(text=" ".join(parts)[:MAX_SIGNATURE_CHARS], level=level, error_type=error_type)
+
+
+def signature_of(message: str) -> Signature:
+    """Deterministic signature for one log event (single- or multi-line)."""
+    traceback = _traceback(message)
+    if traceback:
+        return traceback
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    timeout = TIMEOUT_RE.search(first_line)
+    if timeout:
+        return Signature(
+            text="Task timed out after <num> seconds", level="ERROR", error_type="Lambda.Timeout"
+        )
+    prefix = _LAMBDA_PREFIX.match(first_line)
+    level = (prefix.group("lvl1") or prefix.group("lvl2")) if prefix else None
+    body = first_line[prefix.end() :] if prefix else first_line
+    structured = _json(body)
+    if structured:
+        return structured
+    if OOM_RE.search(message):
+        return Signature(
+            text=mask(body)[:MAX_SIGNATURE_CHARS], level=level or "ERROR", error_type="Runtime.OutOfMemory"
+        )
+    frame = _NODE_FRAME.search(message) or _JAVA_FRAME.search(message)
+    text = mask(body)
+    if frame and "\n" in message:
+        text = f"{text} at {normalise_path(frame.group('file'))}"
+    return Signature(text=text[:MAX_SIGNATURE_CHARS], level=level, error_type=None)

@@ -1,0 +1,1 @@
+"""Evidence collectors: pure code over injected boto3 clients (no Dagster, no FastAPI)."""

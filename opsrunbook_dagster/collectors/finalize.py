@@ -1,0 +1,65 @@
+"""Turn a collector's raw result into a stored evidence object: redacted, within budget, canonical."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.canonical import canonical_json, sha256_hex, to_jsonable
+from contracts.evidence import EVIDENCE_MODELS, EvidenceBase
+from opsrunbook_dagster.collectors.budgets import Budgets
+from opsrunbook_dagster.collectors.redaction import redact_tree
+
+#: Per collector: the list that is shed (from its end) when an object is over budget.
+_SHEDDABLE = {"logs": "rows", "metrics": "series", "stepfn": "executions"}
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    model: EvidenceBase
+    body: bytes
+    sha256: str
+
+    @property
+    def byte_size(self) -> int:
+        return len(self.body)
+
+
+def _shed_to_budget(doc: dict[str, Any], collector: str, limit: int) -> int:
+    """Drop items from the sheddable list until the document fits; returns how many were dropped."""
+    items = doc[_SHEDDABLE[collector]]
+    if collector == "logs":
+        # Keep incident-window rows first; within a window rows are newest first.
+        items.sort(key=lambda r: 0 if r["window"] == "incident" else 1)
+    dropped = 0
+    while items and len(canonical_json(doc)) > limit:
+        cut = max(1, len(items) // 10)
+        del items[-cut:]
+        dropped += cut
+    return dropped
+
+
+def finalize(raw: EvidenceBase, budgets: Budgets) -> StoredEvidence:
+    """Redact every string, shed to the byte budget, and fix ``byte_size`` to the stored length."""
+    collector = raw.collector  # type: ignore[attr-defined]
+    hits: Counter[str] = Counter()
+    doc = redact_tree(to_jsonable(raw), hits)
+    doc["redaction"] = {"ran": True, "total_hits": sum(hits.values()), "hits": dict(sorted(hits.items()))}
+    dropped = _shed_to_budget(doc, collector, budgets.object_limit(collector))
+    if dropped:
+        doc["truncated"] = True
+        doc["limits"] = [
+            *doc["limits"],
+            f"{dropped} {_SHEDDABLE[collector]} dropped to stay under {budgets.object_limit(collector)} bytes",
+        ]
+    # byte_size is part of the body: iterate to the fixed point (converges in a few steps).
+    size = 0
+    for _ in range(5):
+        doc["byte_size"] = size
+        body = canonical_json(doc)
+        if len(body) == size:
+            break
+        size = len(body)
+    model = EVIDENCE_MODELS[collector].model_validate(doc)
+    return StoredEvidence(model=model, body=body, sha256=sha256_hex(body))

@@ -1,0 +1,43 @@
+"""Everything a pipeline stage needs: AWS target, resource names, budgets, and the stores built on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.collectors.budgets import Budgets
+from opsrunbook_dagster.stores.incidents_table import IncidentStore
+from opsrunbook_dagster.stores.objects import ObjectStore
+from opsrunbook_dagster.stores.requests_table import RequestStore
+
+
+@dataclass
+class PipelineDeps:
+    target: AwsTarget
+    names: ResourceNames = field(default_factory=ResourceNames)
+    budgets: Budgets = field(default_factory=Budgets)
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return self.target.client(service, **kwargs)
+
+    @cached_property
+    def objects(self) -> ObjectStore:
+        return ObjectStore(self.client("s3"), self.names.evidence_bucket)
+
+    @cached_property
+    def requests(self) -> RequestStore:
+        return RequestStore(
+            self.client("dynamodb"), self.names.incident_requests_table, self.names.incidents_table
+        )
+
+    @cached_property
+    def incidents(self) -> IncidentStore:
+        return IncidentStore(
+            self.client("dynamodb"),
+            self.names.incidents_table,
+            self.names.snapshots_table,
+            self.names.packets_table,
+        )

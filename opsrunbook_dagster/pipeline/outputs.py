@@ -1,0 +1,117 @@
+"""Packet, plan and results stages: rebuild from what is stored, compare, store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from contracts.actions import ActionFlags, ActionPlanV1, ActionResultV1
+from contracts.canonical import canonical_json, sha256_hex
+from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
+from contracts.packet import IncidentPacketV1
+from contracts.snapshot import EvidenceSnapshotV1
+from opsrunbook_dagster.analysis.model import EvidenceHandles
+from opsrunbook_dagster.analysis.packet_builder import build_packet
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.pipeline.diffing import json_diffs
+from opsrunbook_dagster.planning.executor import execute_plan
+from opsrunbook_dagster.planning.planner import build_plan
+from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key
+from opsrunbook_dagster.stores.objects import ObjectMissing, StoredObject
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """Outcome of (re)building a deterministic object: stored fresh, reproduced, or diverged."""
+
+    key: str
+    sha256: str
+    body: bytes
+    replayed: bool
+    match: bool
+    diffs: list[str] = field(default_factory=list)
+    divergent_key: str | None = None
+
+
+def _store_or_compare(
+    deps: PipelineDeps, kind: str, key: str, body: bytes, incident_id: str, run_id: str
+) -> Rebuilt:
+    digest = sha256_hex(body)
+    try:
+        existing = deps.objects.get_bytes(key)
+    except ObjectMissing:
+        deps.objects.put_bytes(key, body)
+        return Rebuilt(key=key, sha256=digest, body=body, replayed=False, match=True)
+    if existing == body:
+        return Rebuilt(key=key, sha256=digest, body=body, replayed=True, match=True)
+    divergent = replay_key(kind, incident_id, run_id, digest)
+    deps.objects.put_bytes(divergent, body)
+    diffs = json_diffs(json.loads(existing), json.loads(body))
+    return Rebuilt(
+        key=key,
+        sha256=sha256_hex(existing),
+        body=existing,
+        replayed=True,
+        match=False,
+        diffs=diffs,
+        divergent_key=divergent,
+    )
+
+
+def load_handles(deps: PipelineDeps, incident_id: str, run_id: str) -> EvidenceHandles:
+    key = snapshot_key(incident_id, run_id)
+    body = deps.objects.get_bytes(key)
+    snapshot = EvidenceSnapshotV1.model_validate_json(body)
+    loaded = {}
+    for item in snapshot.items:
+        model = {"logs": LogsEvidenceV1, "metrics": MetricsEvidenceV1, "stepfn": StepFnEvidenceV1}[
+            item.collector
+        ]
+        loaded[item.collector] = deps.objects.get_model(item.key, model, expected_sha256=item.sha256)  # type: ignore[type-var]
+    return EvidenceHandles(snapshot=snapshot, snapshot_key=key, snapshot_sha256=sha256_hex(body), **loaded)  # type: ignore[arg-type]
+
+
+def packet_stage(deps: PipelineDeps, incident_id: str, run_id: str) -> tuple[IncidentPacketV1, Rebuilt]:
+    packet = build_packet(load_handles(deps, incident_id, run_id))
+    outcome = _store_or_compare(
+        deps, "packets", packet_key(incident_id, run_id), canonical_json(packet), incident_id, run_id
+    )
+    return packet, outcome
+
+
+def load_packet(deps: PipelineDeps, incident_id: str, run_id: str) -> IncidentPacketV1:
+    return deps.objects.get_model(packet_key(incident_id, run_id), IncidentPacketV1)
+
+
+def plan_stage(
+    deps: PipelineDeps, incident_id: str, run_id: str, flags: ActionFlags
+) -> tuple[ActionPlanV1, Rebuilt]:
+    plan = build_plan(load_packet(deps, incident_id, run_id), flags)
+    outcome = _store_or_compare(
+        deps, "plans", plan_key(incident_id, run_id), canonical_json(plan), incident_id, run_id
+    )
+    return plan, outcome
+
+
+def results_stage(
+    deps: PipelineDeps, incident_id: str, run_id: str
+) -> tuple[list[ActionResultV1], StoredObject]:
+    packet = load_packet(deps, incident_id, run_id)
+    plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
+    results = execute_plan(packet, plan)
+    stored = deps.objects.put_json(results_key(incident_id, run_id), results)
+    for result in results:
+        deps.incidents.put_action_row(
+            incident_id,
+            result.action_id,
+            {
+                "run_id": run_id,
+                "action_type": result.action_type.value,
+                "status": result.status.value,
+                "idempotency_key": result.idempotency_key,
+            },
+        )
+    deps.incidents.set_actions_latest(
+        incident_id, run_id, {"results_key": stored.key, "plan_key": plan_key(incident_id, run_id)}
+    )
+    return results, stored

@@ -1,0 +1,121 @@
+"""The incidents, snapshots and packets tables: run status and metadata rows per incident.
+
+Key layout: ``pk = INCIDENT#{incident_id}`` with ``sk`` one of ``META``, ``RUN#{run_id}``,
+``ACTIONPLAN#{run_id}``, ``ACTION#{action_id}``, ``ACTIONS#LATEST`` (incidents table),
+``SNAPSHOT#{run_id}`` (snapshots table) and ``PACKET#{run_id}`` (packets table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts.canonical import format_datetime
+from opsrunbook_dagster.stores.requests_table import from_item, to_item
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "REJECTED"})
+
+
+def _now() -> str:
+    return format_datetime(datetime.now(UTC))
+
+
+@dataclass
+class IncidentStore:
+    dynamodb: Any
+    incidents_table: str
+    snapshots_table: str
+    packets_table: str
+
+    def _get(self, table: str, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self.dynamodb.get_item(
+            TableName=table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True
+        ).get("Item")
+        return from_item(item) if item else None
+
+    def meta(self, incident_id: str) -> dict[str, Any] | None:
+        return self._get(self.incidents_table, f"INCIDENT#{incident_id}", "META")
+
+    def run(self, incident_id: str, run_id: str) -> dict[str, Any] | None:
+        return self._get(self.incidents_table, f"INCIDENT#{incident_id}", f"RUN#{run_id}")
+
+    def rows(self, incident_id: str, prefix: str, table: str | None = None) -> list[dict[str, Any]]:
+        response = self.dynamodb.query(
+            TableName=table or self.incidents_table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": f"INCIDENT#{incident_id}", ":prefix": prefix}),
+        )
+        return [from_item(i) for i in response.get("Items", [])]
+
+    def _update(
+        self, table: str, pk: str, sk: str, values: dict[str, Any], condition: str | None = None
+    ) -> bool:
+        names = {f"#k{i}": k for i, k in enumerate(sorted(values))}
+        attrs = {f":v{i}": values[k] for i, k in enumerate(sorted(values))}
+        expression = "SET " + ", ".join(f"#k{i} = :v{i}" for i in range(len(values)))
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "Key": to_item({"pk": pk, "sk": sk}),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(attrs),
+        }
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        try:
+            self.dynamodb.update_item(**kwargs)
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def set_run_status(self, incident_id: str, run_id: str, status: str, **extra: Any) -> None:
+        """Update the RUN row, and META when this run is the incident's latest."""
+        values = {"status": status, "updated_at": _now(), **{k: v for k, v in extra.items() if v is not None}}
+        self._update(self.incidents_table, f"INCIDENT#{incident_id}", f"RUN#{run_id}", values)
+        meta = self.meta(incident_id)
+        if meta is None or meta.get("latest_run_id") == run_id:
+            meta_values = {"status": status, "updated_at": values["updated_at"], "latest_run_id": run_id}
+            if "reason" in extra:
+                meta_values["reason"] = extra["reason"]
+            self._update(self.incidents_table, f"INCIDENT#{incident_id}", "META", meta_values)
+
+    def put_snapshot_row(self, incident_id: str, run_id: str, values: dict[str, Any]) -> None:
+        self._update(
+            self.snapshots_table,
+            f"INCIDENT#{incident_id}",
+            f"SNAPSHOT#{run_id}",
+            {**values, "updated_at": _now()},
+        )
+
+    def put_packet_row(self, incident_id: str, run_id: str, values: dict[str, Any]) -> None:
+        self._update(
+            self.packets_table,
+            f"INCIDENT#{incident_id}",
+            f"PACKET#{run_id}",
+            {**values, "updated_at": _now()},
+        )
+
+    def put_plan_row(self, incident_id: str, run_id: str, values: dict[str, Any]) -> None:
+        self._update(
+            self.incidents_table,
+            f"INCIDENT#{incident_id}",
+            f"ACTIONPLAN#{run_id}",
+            {**values, "updated_at": _now()},
+        )
+
+    def put_action_row(self, incident_id: str, action_id: str, values: dict[str, Any]) -> None:
+        self._update(
+            self.incidents_table,
+            f"INCIDENT#{incident_id}",
+            f"ACTION#{action_id}",
+            {**values, "updated_at": _now()},
+        )
+
+    def set_actions_latest(self, incident_id: str, run_id: str, values: dict[str, Any]) -> None:
+        self._update(
+            self.incidents_table,
+            f"INCIDENT#{incident_id}",
+            "ACTIONS#LATEST",
+            {**values, "run_id": run_id, "updated_at": _now()},
+        )

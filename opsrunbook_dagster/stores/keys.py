@@ -1,0 +1,28 @@
+"""S3 key layout (one place, so every reader and writer agrees)."""
+
+from __future__ import annotations
+
+
+def evidence_key(incident_id: str, run_id: str, collector: str) -> str:
+    return f"evidence/{incident_id}/{run_id}/{collector}.json"
+
+
+def snapshot_key(incident_id: str, run_id: str) -> str:
+    return f"evidence/{incident_id}/{run_id}.json"
+
+
+def packet_key(incident_id: str, run_id: str) -> str:
+    return f"packets/{incident_id}/{run_id}.json"
+
+
+def plan_key(incident_id: str, run_id: str) -> str:
+    return f"plans/{incident_id}/{run_id}.json"
+
+
+def results_key(incident_id: str, run_id: str) -> str:
+    return f"results/{incident_id}/{run_id}.json"
+
+
+def replay_key(kind: str, incident_id: str, run_id: str, sha256: str) -> str:
+    """Where a replay that did *not* reproduce the stored object keeps its rebuilt version."""
+    return f"replays/{kind}/{incident_id}/{run_id}/{sha256[:16]}.json"

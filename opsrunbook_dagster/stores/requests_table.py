@@ -1,0 +1,215 @@
+"""The incident-requests table: what callers submit and the sensor picks up.
+
+Rows waiting for the sensor carry ``queue = "pending"`` and so appear in the sparse
+``pending-by-created`` index; a row leaves the index when its run starts or it is rejected.
+The sensor reads the index instead of a timestamp cursor, so no clock skew can skip a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from contracts.canonical import canonical_json, format_datetime, sha256_hex
+from contracts.ids import partition_key
+from contracts.incident_event import IncidentEventV1
+
+PENDING_INDEX = "pending-by-created"
+PENDING = "pending"
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    pk: str
+    status: str
+    created_at: str
+    raw: dict[str, Any]
+
+    @property
+    def body(self) -> str:
+        return str(self.raw.get("body", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.raw.get("kind", "collect"))
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    created: bool
+    conflict: bool
+    incident_id: str
+    run_id: str
+    status: str
+
+
+@dataclass
+class RequestStore:
+    dynamodb: Any
+    requests_table: str
+    incidents_table: str
+
+    def submit(self, event: IncidentEventV1, now: datetime | None = None) -> SubmitOutcome:
+        """Idempotent on ``event_id``: request row + incident META/RUN rows, all or nothing."""
+        moment = format_datetime(now or datetime.now(UTC))
+        body = canonical_json(event).decode("utf-8")
+        digest = sha256_hex(body.encode("utf-8"))
+        incident_id, run_id = event.resolved_incident_id, event.run_id
+        key = partition_key(incident_id, run_id)
+        request_item = {
+            "pk": f"EVENT#{event.event_id}",
+            "sk": "REQUEST",
+            "kind": "collect",
+            "event_id": event.event_id,
+            "incident_id": incident_id,
+            "run_id": run_id,
+            "partition_key": key,
+            "status": "REQUESTED",
+            "queue": PENDING,
+            "created_at": moment,
+            "body": body,
+            "body_sha256": digest,
+        }
+        run_item = {
+            "pk": f"INCIDENT#{incident_id}",
+            "sk": f"RUN#{run_id}",
+            "run_id": run_id,
+            "event_id": event.event_id,
+            "partition_key": key,
+            "status": "REQUESTED",
+            "created_at": moment,
+            "updated_at": moment,
+            "request_body": body,
+        }
+        try:
+            self.dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.requests_table,
+                            "Item": to_item(request_item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self.incidents_table, "Item": to_item(run_item)}},
+                    {"Update": self._meta_update(event, incident_id, run_id, moment)},
+                ]
+            )
+        except self.dynamodb.exceptions.TransactionCanceledException:
+            existing = self.get(f"EVENT#{event.event_id}")
+            if existing is None:
+                raise
+            same = existing.raw.get("body_sha256") == digest
+            return SubmitOutcome(
+                created=False,
+                conflict=not same,
+                incident_id=str(existing.raw.get("incident_id")),
+                run_id=str(existing.raw.get("run_id")),
+                status=existing.status,
+            )
+        return SubmitOutcome(
+            created=True, conflict=False, incident_id=incident_id, run_id=run_id, status="REQUESTED"
+        )
+
+    def _meta_update(
+        self, event: IncidentEventV1, incident_id: str, run_id: str, moment: str
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self.incidents_table,
+            "Key": to_item({"pk": f"INCIDENT#{incident_id}", "sk": "META"}),
+            "UpdateExpression": (
+                "SET created_at = if_not_exists(created_at, :now), updated_at = :now, service = :service, "
+                "environment = :env, severity = :sev, latest_run_id = :run, #s = :status, title = :title"
+            ),
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": to_item(
+                {
+                    ":now": moment,
+                    ":service": event.service,
+                    ":env": event.environment,
+                    ":sev": event.severity.value,
+                    ":run": run_id,
+                    ":status": "REQUESTED",
+                    ":title": event.title or "",
+                }
+            ),
+        }
+
+    def get(self, pk: str) -> RequestRow | None:
+        item = self.dynamodb.get_item(
+            TableName=self.requests_table, Key=to_item({"pk": pk, "sk": "REQUEST"}), ConsistentRead=True
+        ).get("Item")
+        if not item:
+            return None
+        raw = from_item(item)
+        return RequestRow(
+            pk=pk, status=str(raw.get("status", "")), created_at=str(raw.get("created_at", "")), raw=raw
+        )
+
+    def pending(self, limit: int = 100) -> list[RequestRow]:
+        """Rows waiting for the sensor, oldest first."""
+        response = self.dynamodb.query(
+            TableName=self.requests_table,
+            IndexName=PENDING_INDEX,
+            KeyConditionExpression="#q = :pending",
+            ExpressionAttributeNames={"#q": "queue"},
+            ExpressionAttributeValues=to_item({":pending": PENDING}),
+            Limit=limit,
+            ScanIndexForward=True,
+        )
+        rows = []
+        for item in response.get("Items", []):
+            raw = from_item(item)
+            rows.append(
+                RequestRow(
+                    pk=str(raw["pk"]),
+                    status=str(raw.get("status", "")),
+                    created_at=str(raw.get("created_at", "")),
+                    raw=raw,
+                )
+            )
+        return rows
+
+    def transition(
+        self, pk: str, *, from_status: str | None, to_status: str, dequeue: bool, **extra: Any
+    ) -> bool:
+        """Conditional status change; False when the row was not in ``from_status``."""
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":to": to_status, ":now": format_datetime(datetime.now(UTC))}
+        sets = ["#s = :to", "updated_at = :now"]
+        for index, (name, value) in enumerate(sorted(extra.items())):
+            names[f"#e{index}"] = name
+            values[f":e{index}"] = value
+            sets.append(f"#e{index} = :e{index}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE #q" if dequeue else "")
+        if dequeue:
+            names["#q"] = "queue"
+        condition = "attribute_exists(pk)"
+        if from_status is not None:
+            condition += " AND #s = :from"
+            values[":from"] = from_status
+        try:
+            self.dynamodb.update_item(
+                TableName=self.requests_table,
+                Key=to_item({"pk": pk, "sk": "REQUEST"}),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+            )
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
