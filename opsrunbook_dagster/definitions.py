@@ -4,4 +4,27 @@ from __future__ import annotations
 
 import dagster as dg
 
-defs = dg.Definitions()
+from opsrunbook_dagster.defs.checks import packet_grounded, plan_deterministic, snapshot_hashes_match
+from opsrunbook_dagster.defs.evidence_assets import incident_evidence
+from opsrunbook_dagster.defs.jobs import incident_job
+from opsrunbook_dagster.defs.outputs_assets import (
+    action_plan,
+    action_results,
+    evidence_snapshot,
+    incident_packet,
+)
+from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
+from opsrunbook_dagster.defs.sensors import (
+    incident_request_sensor,
+    incident_run_failed,
+    incident_run_started,
+    incident_run_succeeded,
+)
+
+defs = dg.Definitions(
+    assets=[incident_evidence, evidence_snapshot, incident_packet, action_plan, action_results],
+    asset_checks=[snapshot_hashes_match, packet_grounded, plan_deterministic],
+    jobs=[incident_job],
+    sensors=[incident_request_sensor, incident_run_started, incident_run_succeeded, incident_run_failed],
+    resources={"aws": OpsRunbookAws(), "actions": ActionSettings()},
+)

@@ -1,0 +1,1 @@
+"""Dagster adapters: assets, checks, sensors and resources over the pure pipeline code."""

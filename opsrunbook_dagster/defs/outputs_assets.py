@@ -1,0 +1,123 @@
+"""evidence_snapshot → incident_packet → action_plan → action_results.
+
+Packet and plan are rebuilt from stored evidence; when one already exists (a replay backfill),
+the rebuilt bytes are compared and the outcome recorded instead of overwriting.
+"""
+
+from typing import Any
+
+import dagster as dg
+
+from contracts.actions import ActionPlanV1
+from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
+from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
+from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
+from opsrunbook_dagster.defs.summaries import packet_markdown, plan_markdown
+from opsrunbook_dagster.pipeline.collect import load_request
+from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
+from opsrunbook_dagster.pipeline.snapshot import build_snapshot
+from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
+
+
+def _replay_metadata(outcome: Rebuilt) -> dict[str, Any]:
+    return {
+        "replayed": outcome.replayed,
+        "replay_match": outcome.match,
+        "replay_diffs": dg.MetadataValue.json(outcome.diffs),
+        "divergent_copy": outcome.divergent_key or "",
+    }
+
+
+@dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=list(EVIDENCE_KEYS.values()), kinds={"s3"})
+def evidence_snapshot(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
+    """Manifest binding the run's evidence objects (key, sha256, size, status) plus top signatures."""
+    incident_id, run_id = ids_of(context)
+    deps = aws.deps()
+    snapshot, stored = build_snapshot(deps, load_request(deps, incident_id, run_id))
+    deps.incidents.put_snapshot_row(
+        incident_id, run_id, {"s3_key": stored.key, "sha256": stored.sha256, "items": len(snapshot.items)}
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(stored.uri),
+            "sha256": stored.sha256,
+            "items": dg.MetadataValue.json(
+                {i.collector: {"status": i.status.value, "sha256": i.sha256} for i in snapshot.items}
+            ),
+            "top_signatures": dg.MetadataValue.json([s.model_dump() for s in snapshot.top_signatures[:5]]),
+        }
+    )
+
+
+@dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=[evidence_snapshot], kinds={"s3"})
+def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
+    """Findings, hypotheses, next actions, owners and limits — every finding cites its evidence."""
+    incident_id, run_id = ids_of(context)
+    deps = aws.deps()
+    packet, outcome = packet_stage(deps, incident_id, run_id)
+    top = packet.findings[0] if packet.findings else None
+    deps.incidents.put_packet_row(
+        incident_id,
+        run_id,
+        {
+            "s3_key": outcome.key,
+            "sha256": outcome.sha256,
+            "findings": len(packet.findings),
+            "severity": packet.severity.value,
+            "top_finding": top.title if top else "",
+        },
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(f"s3://{deps.names.evidence_bucket}/{outcome.key}"),
+            "sha256": outcome.sha256,
+            "findings": len(packet.findings),
+            "severity": packet.severity.value,
+            "summary": dg.MetadataValue.md(packet_markdown(packet)),
+            "snapshot_key": snapshot_key(incident_id, run_id),
+            **_replay_metadata(outcome),
+        }
+    )
+
+
+@dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=[incident_packet], kinds={"s3"})
+def action_plan(
+    context: dg.AssetExecutionContext, aws: OpsRunbookAws, actions: ActionSettings
+) -> dg.MaterializeResult:
+    """Deterministic plan: Jira ticket, Teams card, GitHub PR (confidence-gated), with flags."""
+    incident_id, run_id = ids_of(context)
+    deps = aws.deps()
+    plan, outcome = plan_stage(deps, incident_id, run_id, actions.flags())
+    deps.incidents.put_plan_row(
+        incident_id, run_id, {"s3_key": outcome.key, "sha256": outcome.sha256, "actions": len(plan.actions)}
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(f"s3://{deps.names.evidence_bucket}/{outcome.key}"),
+            "plan_sha256": plan.plan_sha256 or "",
+            "summary": dg.MetadataValue.md(plan_markdown(plan)),
+            **_replay_metadata(outcome),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP, partitions_def=incident_runs, deps=[action_plan], kinds={"jira", "teams", "github"}
+)
+def action_results(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
+    """Execute the plan (dry-run by default, kill switch honoured) and record every result."""
+    incident_id, run_id = ids_of(context)
+    deps = aws.deps()
+    results, stored = results_stage(deps, incident_id, run_id)
+    plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(stored.uri),
+            "sha256": stored.sha256,
+            "statuses": dg.MetadataValue.json(counts),
+            "summary": dg.MetadataValue.md(plan_markdown(plan, results)),
+        }
+    )
