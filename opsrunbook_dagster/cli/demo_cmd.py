@@ -1,55 +1,135 @@
-"""``opsrunbook demo``: start the sandbox, seed the default scenario, show what was created."""
+"""``opsrunbook demo``: sandbox + Dagster (UI and daemon), submit a scenario, follow it, show the result."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import time
+from pathlib import Path
+from typing import Any
 
+from contracts.actions import ActionPlanV1, ActionResultV1
+from contracts.canonical import to_jsonable
+from contracts.ids import partition_key
+from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.cli.dagster_api import DagsterApi
 from opsrunbook_dagster.cli.errors import bad_input_exits_2
-from opsrunbook_dagster.cli.sandbox_cmd import DEFAULT_SCENARIO, client_env, print_seed_report
+from opsrunbook_dagster.cli.progress import RunWatcher
+from opsrunbook_dagster.cli.sandbox_cmd import DEFAULT_SCENARIO, client_env
 from opsrunbook_dagster.cli.signals import install_stop_event
+from opsrunbook_dagster.cli.stack import REPO_ROOT, DagsterDev
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
-from opsrunbook_dagster.sandbox.server import SandboxServer
+from opsrunbook_dagster.sandbox.server import SandboxServer, free_port
+from opsrunbook_dagster.stores.keys import packet_key, plan_key, results_key
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _port(preferred: int) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        return preferred if sock.connect_ex(("127.0.0.1", preferred)) != 0 else free_port()
+
+
+def _outcome(deps: PipelineDeps, incident_id: str, run_id: str) -> dict[str, Any]:
+    packet = deps.objects.get_model(packet_key(incident_id, run_id), IncidentPacketV1)
+    plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
+    results = [
+        ActionResultV1.model_validate(r) for r in deps.objects.get_json(results_key(incident_id, run_id))
+    ]
+    top = [
+        {"kind": f.kind.value, "confidence": f.confidence, "resource": f.resource, "title": f.title}
+        for f in packet.findings[:5]
+    ]
+    return {"summary": packet.summary, "top_findings": top, "plan": plan, "results": results}
+
+
+def _print_outcome(outcome: dict[str, Any]) -> None:
+    _say(f"\n{outcome['summary']}")
+    for rank, finding in enumerate(outcome["top_findings"], start=1):
+        _say(f"  {rank}. [{finding['kind']}, {finding['confidence']:.2f}] {finding['title']}")
+    _say("plan:")
+    results = {r.action_id: r for r in outcome["results"]}
+    for action in outcome["plan"].actions:
+        result = results.get(action.action_id)
+        _say(
+            f"  - {action.action_type.value}: {action.decision.value} ({action.reason}) -> {result.status.value if result else '?'}"
+        )
 
 
 @bad_input_exits_2
 def cmd_demo(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     stop = install_stop_event()
-    with SandboxServer(host="127.0.0.1", port=args.port) as server:
-        target = AwsTarget(endpoint_url=server.endpoint_url)
-        created = ensure_resources(target, ResourceNames.from_env())
-        print(f"sandbox: {server.endpoint_url}", file=sys.stderr)
-        print(f"  bucket  {', '.join(created['buckets'])}", file=sys.stderr)
-        print(f"  tables  {', '.join(created['tables'])}", file=sys.stderr)
-        print(
-            f"  ssm     {len(created['ssm_parameters'])} placeholder parameters under /opsrunbook/",
-            file=sys.stderr,
-        )
-        report = seed_scenario(target, scenario)
-        print_seed_report(report)
-        assert report.request is not None
-        print("incident request to submit:", file=sys.stderr)
-        print(report.request.model_dump_json(indent=2))
-        print("environment for other terminals:", file=sys.stderr)
-        for key, value in client_env(server.endpoint_url).items():
-            print(f"  export {key}={value}", file=sys.stderr)
-        if args.once:
-            return 0
-        print("running; press Ctrl-C to stop", file=sys.stderr)
-        sys.stderr.flush()
-        stop.wait()
-        print("stopping", file=sys.stderr)
+    started = time.monotonic()
+    with SandboxServer(port=_port(args.aws_port)) as sandbox:
+        target = AwsTarget(endpoint_url=sandbox.endpoint_url)
+        ensure_resources(target, ResourceNames.from_env())
+        env = {**os.environ, **client_env(sandbox.endpoint_url)}
+        stack = DagsterDev(home=Path(args.home).resolve(), env=env, port=_port(args.ui_port))
+        _say(f"sandbox (moto server): {sandbox.endpoint_url}")
+        _say("starting Dagster (webserver + daemon)…")
+        stack.start()
+        try:
+            _say(f"Dagster UI: {stack.url}")
+            deps = PipelineDeps(target=target, names=ResourceNames.from_env())
+            report = seed_scenario(target, scenario)
+            assert report.request is not None
+            event = report.request
+            outcome = deps.requests.submit(event)
+            key = partition_key(outcome.incident_id, outcome.run_id)
+            _say(f"submitted incident {outcome.incident_id} (partition {key})")
+            submitted = time.monotonic()
+            watcher = RunWatcher(deps, outcome.incident_id, outcome.run_id, event.event_id)
+            finished = watcher.follow(lambda name, s: _say(f"  [{s:5.1f}s] {name}"), timeout=args.timeout)
+            run = DagsterApi(stack.url).run_for_key(key)
+            run_url = f"{stack.url}/runs/{run['runId']}" if run else None
+            if not finished:
+                _say(
+                    f"the run did not finish in {args.timeout}s; see {stack.url} and {stack.home}/dagster-dev.log"
+                )
+                return 1
+            result = _outcome(deps, outcome.incident_id, outcome.run_id)
+            if args.json:
+                payload = {
+                    "incident_id": outcome.incident_id,
+                    "run_id": outcome.run_id,
+                    "partition_key": key,
+                    **result,
+                    "dagster_run_url": run_url,
+                    "pipeline_seconds": round(time.monotonic() - submitted, 3),
+                    "elapsed_seconds": round(time.monotonic() - started, 3),
+                }
+                print(json.dumps(to_jsonable(payload), indent=2))
+            _print_outcome(result)
+            _say(f"\nrun: {run_url}\nlineage: {stack.url}/asset-groups")
+            if args.once:
+                return 0
+            _say("running; explore the UI, press Ctrl-C to stop")
+            stop.wait()
+            _say("stopping…")
+        finally:
+            stack.stop()
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    demo = sub.add_parser("demo", help="start the sandbox, seed a scenario and keep running until Ctrl-C")
+    demo = sub.add_parser("demo", help="sandbox + Dagster UI/daemon; submit a scenario and follow it")
     demo.add_argument("--scenario", default=DEFAULT_SCENARIO)
-    demo.add_argument("--port", type=int, default=4566)
-    demo.add_argument("--once", action="store_true", help="exit after seeding instead of waiting")
+    demo.add_argument("--once", action="store_true", help="exit once the run has finished")
+    demo.add_argument("--json", action="store_true", help="print one JSON object describing the outcome")
+    demo.add_argument("--aws-port", type=int, default=4566)
+    demo.add_argument("--ui-port", type=int, default=3000)
+    demo.add_argument("--home", default=str(REPO_ROOT / ".dagster_home"), help="DAGSTER_HOME to use")
+    demo.add_argument("--timeout", type=float, default=180.0)
     demo.set_defaults(func=cmd_demo)

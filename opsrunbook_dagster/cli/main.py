@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from opsrunbook_dagster.cli import demo_cmd, sandbox_cmd, schemas_cmd
+from opsrunbook_dagster.cli import demo_cmd, pipeline_cmd, sandbox_cmd, schemas_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sandbox_cmd.register(sub)
     schemas_cmd.register(sub)
+    pipeline_cmd.register(sub)
     demo_cmd.register(sub)
     return parser
 

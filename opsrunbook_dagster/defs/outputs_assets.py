@@ -18,6 +18,34 @@ from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stag
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 
+REPLAY_TAG = "opsrunbook/replay_id"
+BACKFILL_TAG = "dagster/backfill"
+
+
+def _record_replay(
+    context: dg.AssetExecutionContext, aws: OpsRunbookAws, kind: str, outcome: Rebuilt
+) -> None:
+    """A rebuild over an existing object (replay backfill): keep match/diffs where the API can read them."""
+    if not outcome.replayed:
+        return
+    tags = context.run.tags
+    replay_id = tags.get(REPLAY_TAG) or tags.get(BACKFILL_TAG) or context.run.run_id
+    incident_id, run_id = ids_of(context)
+    aws.deps().incidents.put_replay_row(
+        incident_id,
+        replay_id,
+        run_id,
+        kind,
+        {
+            "match": outcome.match,
+            "diffs": outcome.diffs,
+            "divergent_key": outcome.divergent_key or "",
+            "dagster_run_id": context.run.run_id,
+        },
+    )
+    if not outcome.match:
+        context.log.warning(f"replay of {kind} for {incident_id}.{run_id} diverged at {outcome.diffs[:5]}")
+
 
 def _replay_metadata(outcome: Rebuilt) -> dict[str, Any]:
     return {
@@ -55,6 +83,7 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
     packet, outcome = packet_stage(deps, incident_id, run_id)
+    _record_replay(context, aws, "packet", outcome)
     top = packet.findings[0] if packet.findings else None
     deps.incidents.put_packet_row(
         incident_id,
@@ -88,6 +117,7 @@ def action_plan(
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
     plan, outcome = plan_stage(deps, incident_id, run_id, actions.flags())
+    _record_replay(context, aws, "plan", outcome)
     deps.incidents.put_plan_row(
         incident_id, run_id, {"s3_key": outcome.key, "sha256": outcome.sha256, "actions": len(plan.actions)}
     )

@@ -119,3 +119,14 @@ class IncidentStore:
             "ACTIONS#LATEST",
             {**values, "run_id": run_id, "updated_at": _now()},
         )
+
+    def put_replay_row(
+        self, incident_id: str, replay_id: str, run_id: str, kind: str, values: dict[str, Any]
+    ) -> None:
+        """Outcome of rebuilding ``kind`` (packet|plan) of one run during replay ``replay_id``."""
+        self._update(
+            self.incidents_table,
+            f"INCIDENT#{incident_id}",
+            f"REPLAYCHECK#{replay_id}#{run_id}#{kind}",
+            {**values, "replay_id": replay_id, "run_id": run_id, "kind": kind, "updated_at": _now()},
+        )

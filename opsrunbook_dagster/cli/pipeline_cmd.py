@@ -1,0 +1,170 @@
+"""``opsrunbook submit``, ``opsrunbook analyze`` and ``opsrunbook replay``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from contracts.actions import ActionFlags
+from contracts.canonical import canonical_json, to_jsonable
+from contracts.ids import partition_key
+from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.cli.dagster_api import DagsterApi
+from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.pipeline.inline import run_inline
+from opsrunbook_dagster.planning.flags import flags_from_env
+from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
+from opsrunbook_dagster.sandbox.scenario import load_scenario
+from opsrunbook_dagster.sandbox.seeder import seed_scenario
+from opsrunbook_dagster.sandbox.server import SandboxServer
+
+REPLAY_ASSETS = ["incident_packet", "action_plan"]
+
+
+def _target(endpoint: str | None) -> AwsTarget:
+    env = AwsTarget.from_env()
+    return AwsTarget(region=env.region, endpoint_url=endpoint or env.endpoint_url)
+
+
+def _request_from(arg: str, target: AwsTarget) -> IncidentEventV1:
+    path = Path(arg)
+    if path.suffix == ".json":
+        try:
+            return IncidentEventV1.model_validate_json(path.read_bytes())
+        except FileNotFoundError as exc:
+            raise UsageError(f"{arg}: file not found") from exc
+    if not target.endpoint_url:
+        raise UsageError("seeding a scenario needs the sandbox: pass --endpoint or set AWS_ENDPOINT_URL")
+    report = seed_scenario(target, load_scenario(arg))
+    assert report.request is not None
+    return report.request
+
+
+@bad_input_exits_2
+def cmd_submit(args: argparse.Namespace) -> int:
+    target = _target(args.endpoint)
+    deps = PipelineDeps(target=target, names=ResourceNames.from_env())
+    if target.endpoint_url:
+        ensure_resources(target, deps.names)
+    event = _request_from(args.request, target)
+    outcome = deps.requests.submit(event)
+    print(
+        json.dumps(
+            {
+                "incident_id": outcome.incident_id,
+                "run_id": outcome.run_id,
+                "partition_key": partition_key(outcome.incident_id, outcome.run_id),
+                "created": outcome.created,
+                "status": outcome.status,
+            }
+        )
+    )
+    if outcome.conflict:
+        print(
+            f"opsrunbook: error: event_id {event.event_id} was already submitted with a different body",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+@bad_input_exits_2
+def cmd_analyze(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    flags = flags_from_env()
+    with SandboxServer() as server:
+        target = AwsTarget(endpoint_url=server.endpoint_url)
+        started = time.perf_counter()
+        ensure_resources(target, ResourceNames())
+        report = seed_scenario(target, scenario)
+        seeded = time.perf_counter() - started
+        assert report.request is not None
+        run = run_inline(
+            PipelineDeps(target=target),
+            report.request,
+            ActionFlags(**{**flags.model_dump(), "dry_run": True}),
+        )
+    output = {"packet": run.packet, "plan": run.plan, "timings": {**run.timings, "seed_s": round(seeded, 4)}}
+    if args.json:
+        sys.stdout.write(canonical_json(output).decode("utf-8") + "\n")
+    else:
+        print(json.dumps(to_jsonable(output), indent=2))
+    return 0
+
+
+@bad_input_exits_2
+def cmd_replay(args: argparse.Namespace) -> int:
+    deps = PipelineDeps(target=_target(args.endpoint), names=ResourceNames.from_env())
+    meta = deps.incidents.meta(args.incident_id)
+    if meta is None:
+        raise UsageError(f"incident {args.incident_id} not found")
+    if args.all:
+        runs = sorted(
+            str(r["run_id"])
+            for r in deps.incidents.rows(args.incident_id, "RUN#")
+            if r.get("status") == "SUCCEEDED"
+        )
+    else:
+        runs = [args.run or str(meta["latest_run_id"])]
+    if not runs:
+        raise UsageError(f"incident {args.incident_id} has no completed runs to replay")
+    replay_id = args.replay_id or f"rp-{uuid.uuid4().hex[:12]}"
+    api = DagsterApi(args.dagster_url)
+    partitions = [partition_key(args.incident_id, r) for r in runs]
+    backfill_id = api.launch_asset_backfill(
+        partitions, REPLAY_ASSETS, {"opsrunbook/replay_id": replay_id}, f"replay {args.incident_id}"
+    )
+    status = api.wait_for_backfill(backfill_id, timeout=args.timeout)
+    checks = [r for r in deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{replay_id}#")]
+    outcome = {
+        "replay_id": replay_id,
+        "backfill_id": backfill_id,
+        "backfill_status": status,
+        "partitions": partitions,
+        "results": [
+            {
+                "run_id": c["run_id"],
+                "kind": c["kind"],
+                "match": bool(c["match"]),
+                "diffs": list(c.get("diffs") or []),
+            }
+            for c in sorted(checks, key=lambda c: (str(c["run_id"]), str(c["kind"])))
+        ],
+    }
+    outcome["match"] = len(checks) == 2 * len(runs) and all(r["match"] for r in outcome["results"])  # type: ignore[index]
+    print(json.dumps(outcome, indent=2))
+    return 0 if outcome["match"] else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    submit = sub.add_parser(
+        "submit", help="write an incident request row (scenario name/file or request JSON)"
+    )
+    submit.add_argument("request", help="bundled scenario, scenario YAML, or an incident_event.v1 JSON file")
+    submit.add_argument("--endpoint", help="AWS endpoint (default $AWS_ENDPOINT_URL)")
+    submit.set_defaults(func=cmd_submit)
+    analyze = sub.add_parser(
+        "analyze", help="run the whole pipeline in-process against an in-process sandbox"
+    )
+    analyze.add_argument("--scenario", required=True)
+    analyze.add_argument("--json", action="store_true", help="one canonical JSON object on stdout")
+    analyze.set_defaults(func=cmd_analyze)
+    replay = sub.add_parser(
+        "replay", help="rebuild packets and plans from stored evidence (a Dagster backfill)"
+    )
+    replay.add_argument("incident_id")
+    which = replay.add_mutually_exclusive_group()
+    which.add_argument("--run", help="replay this collector run (default: the latest)")
+    which.add_argument("--all", action="store_true", help="replay every completed run of the incident")
+    replay.add_argument("--replay-id", help=argparse.SUPPRESS)
+    replay.add_argument("--dagster-url", default="http://127.0.0.1:3000")
+    replay.add_argument("--endpoint", help="AWS endpoint (default $AWS_ENDPOINT_URL)")
+    replay.add_argument("--timeout", type=float, default=300.0)
+    replay.set_defaults(func=cmd_replay)

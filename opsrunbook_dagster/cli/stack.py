@@ -1,0 +1,105 @@
+"""Start and stop the local stack: `dagster dev` (webserver + daemon) as a child process group."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from opsrunbook_dagster.cli.dagster_api import DagsterApi
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def instance_config() -> str:
+    """The project's dagster.yaml (infra/dagster.yaml in a checkout)."""
+    checkout = REPO_ROOT / "infra" / "dagster.yaml"
+    if checkout.exists():
+        return checkout.read_text(encoding="utf-8")
+    return resources.files("opsrunbook_dagster").joinpath("dagster.yaml").read_text(encoding="utf-8")
+
+
+def prepare_dagster_home(home: Path, env: dict[str, str]) -> None:
+    """Write dagster.yaml and migrate the instance storage before the first start."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(instance_config(), encoding="utf-8")
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    subprocess.run(
+        [dagster, "instance", "migrate"],
+        env={**env, "DAGSTER_HOME": str(home)},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def _restore_sigint() -> None:
+    # A shell running `make` non-interactively makes children ignore SIGINT; undo that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@dataclass
+class DagsterDev:
+    home: Path
+    env: dict[str, str]
+    port: int = 3000
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> None:
+        prepare_dagster_home(self.home, self.env)
+        dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+        log = open(self.log_path or self.home / "dagster-dev.log", "ab")  # noqa: SIM115 - kept for the child's lifetime
+        self.process = subprocess.Popen(
+            [
+                dagster,
+                "dev",
+                "-w",
+                str(REPO_ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
+            cwd=REPO_ROOT,
+            env={**self.env, "DAGSTER_HOME": str(self.home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_restore_sigint,
+        )
+        api = DagsterApi(self.url)
+        deadline = time.monotonic() + timeout
+        while not api.ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"dagster dev exited with {self.process.returncode}; see {log.name}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"dagster dev not ready after {timeout}s; see {log.name}")
+            time.sleep(0.5)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM the whole process group (webserver, daemon, code server, runs); SIGKILL stragglers."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        pgid = os.getpgid(self.process.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait()
+        try:  # children that outlived the parent
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
