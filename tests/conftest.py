@@ -28,3 +28,12 @@ def aws(sandbox: SandboxServer) -> AwsTarget:
     target = AwsTarget(endpoint_url=sandbox.endpoint_url)
     ensure_resources(target, ResourceNames())
     return target
+
+
+def isolated(aws: AwsTarget, prefix: str) -> ResourceNames:
+    """Tables (and bucket) of their own for one test module, on the shared server."""
+    names = ResourceNames.from_env(
+        {"OPSRUNBOOK_TABLE_PREFIX": prefix, "OPSRUNBOOK_EVIDENCE_BUCKET": f"{prefix}evidence"}
+    )
+    ensure_resources(aws, names, seed_ssm=False)
+    return names

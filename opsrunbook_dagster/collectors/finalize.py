@@ -26,6 +26,19 @@ class StoredEvidence:
         return len(self.body)
 
 
+def _note(collector: str, dropped: int, limit: int) -> str:
+    return f"{dropped} {_SHEDDABLE[collector]} dropped to stay under {limit} bytes"
+
+
+def _as_stored(doc: dict[str, Any], collector: str, dropped: int, limit: int) -> dict[str, Any]:
+    """``doc`` as it will be stored after ``dropped`` items went (note added, byte_size at its widest)."""
+    trial = {**doc, "byte_size": limit}
+    if dropped:
+        trial["truncated"] = True
+        trial["limits"] = [*doc["limits"], _note(collector, dropped, limit)]
+    return trial
+
+
 def _shed_to_budget(doc: dict[str, Any], collector: str, limit: int) -> int:
     """Drop items from the sheddable list until the document fits; returns how many were dropped."""
     items = doc[_SHEDDABLE[collector]]
@@ -33,7 +46,7 @@ def _shed_to_budget(doc: dict[str, Any], collector: str, limit: int) -> int:
         # Keep incident-window rows first; within a window rows are newest first.
         items.sort(key=lambda r: 0 if r["window"] == "incident" else 1)
     dropped = 0
-    while items and len(canonical_json(doc)) > limit:
+    while items and len(canonical_json(_as_stored(doc, collector, dropped, limit))) > limit:
         cut = max(1, len(items) // 10)
         del items[-cut:]
         dropped += cut
@@ -49,10 +62,7 @@ def finalize(raw: EvidenceBase, budgets: Budgets) -> StoredEvidence:
     dropped = _shed_to_budget(doc, collector, budgets.object_limit(collector))
     if dropped:
         doc["truncated"] = True
-        doc["limits"] = [
-            *doc["limits"],
-            f"{dropped} {_SHEDDABLE[collector]} dropped to stay under {budgets.object_limit(collector)} bytes",
-        ]
+        doc["limits"] = [*doc["limits"], _note(collector, dropped, budgets.object_limit(collector))]
     # byte_size is part of the body: iterate to the fixed point (converges in a few steps).
     size = 0
     for _ in range(5):

@@ -88,12 +88,17 @@ class LogsCollector:
         for index, batch in enumerate(batches):
             for window_name, window in windows.items():
                 for kind, (pattern, limit) in kinds.items():
+                    if index in failed_batches:
+                        continue
                     try:
                         query_id = self._start(batch, window, pattern, limit)
                     except Exception as exc:
+                        # Once per batch; partial when some of its queries did start.
                         failed_batches.add(index)
-                        sources.extend(failed_source(g, exc) for g in batch if window_name == "incident")
-                        break
+                        started = any(p[1] is batch for p in pending)
+                        status = SourceStatus.partial if started else SourceStatus.failed
+                        sources.extend(failed_source(g, exc, status) for g in batch)
+                        continue
                     pending.append(
                         (PendingQuery(query_id, f"{index}:{window_name}:{kind}"), batch, window_name, kind)
                     )
@@ -124,11 +129,14 @@ class LogsCollector:
                 message = raw.get("@message", "")
                 if not matches(pattern, message):
                     continue
+                timestamp = parse_timestamp(raw.get("@timestamp", "0"))
+                if not window.start <= timestamp < window.end:
+                    continue  # Insights' endTime is inclusive; windows are half-open [start, end)
                 text, cut = truncate_text(message, self.budgets.bytes_per_line)
                 rows.append(
                     LogRow(
                         window=window_name,  # type: ignore[arg-type]
-                        timestamp=parse_timestamp(raw.get("@timestamp", "0")),
+                        timestamp=timestamp,
                         log_group=raw.get("@log", batch[0]).split(":")[-1],
                         log_stream=raw.get("@logStream", ""),
                         message=text,

@@ -77,7 +77,11 @@ class InsightsPoller:
         while pending:
             self.sleep(delay)
             for query in pending:
-                response = self.client.get_query_results(queryId=query.query_id)
+                try:
+                    response = self.client.get_query_results(queryId=query.query_id)
+                except Exception:  # throttled/denied after the client's retries: give up on this query
+                    query.status = "Failed"
+                    continue
                 query.status = response.get("status", "Unknown")
                 query.results = response.get("results", [])
                 query.statistics = {k: float(v) for k, v in (response.get("statistics") or {}).items()}
@@ -86,8 +90,9 @@ class InsightsPoller:
                 for query in pending:
                     try:
                         self.client.stop_query(queryId=query.query_id)
-                    finally:
-                        query.status = "Timeout"
+                    except Exception:  # best effort: it may have finished meanwhile
+                        pass
+                    query.status = "Timeout"
                 break
             delay = min(delay * 2, self.max_delay_s)
         return queries

@@ -96,12 +96,24 @@ class MetricsCollector:
         try:
             pages = self._pages(client, specs, start, end)
         except Exception as exc:
+            info = describe_error(exc)
+            if info.throttled or "AccessDenied" in info.code or "Unauthorized" in info.code:
+                # Not about any one query: splitting would only multiply the failing calls.
+                sources.extend(
+                    SourceResult(
+                        source=spec.label,
+                        status=SourceStatus.failed,
+                        error_code=info.code,
+                        error_message=info.message[:1000],
+                    )
+                    for spec in specs
+                )
+                return
             if len(specs) > 1:
                 middle = len(specs) // 2
                 self._fetch(client, specs[:middle], start, end, series, sources, limits)
                 self._fetch(client, specs[middle:], start, end, series, sources, limits)
                 return
-            info = describe_error(exc)
             spec = specs[0]
             detail = (
                 f"HTTP {info.code}"

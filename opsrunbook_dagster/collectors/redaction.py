@@ -9,7 +9,8 @@ from typing import Any
 _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "private_key",
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+        # Without an END marker (a line cut at its byte budget) everything after BEGIN goes.
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)", re.S),
         "[REDACTED:private_key]",
     ),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "[REDACTED:jwt]"),

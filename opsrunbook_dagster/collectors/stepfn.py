@@ -73,7 +73,8 @@ class StepFnCollector:
         history = self.client.get_execution_history(
             executionArn=arn, reverseOrder=True, maxResults=self.budgets.history_events
         )["events"]
-        failure = read_failure(history)
+        # Newest first even where reverseOrder is ignored (moto): event ids increase with time.
+        failure = read_failure(sorted(history, key=lambda e: e.get("id", 0), reverse=True))
         cause, _ = truncate_text(failure.cause or described.get("cause") or "", self.budgets.cause_chars)
         return ExecutionRecord(
             execution_arn=arn,

@@ -86,6 +86,11 @@ def load_packet(deps: PipelineDeps, incident_id: str, run_id: str) -> IncidentPa
 def plan_stage(
     deps: PipelineDeps, incident_id: str, run_id: str, flags: ActionFlags
 ) -> tuple[ActionPlanV1, Rebuilt]:
+    """Build the plan; a replay (plan already stored) rebuilds with the stored plan's flags."""
+    try:
+        flags = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1).flags
+    except ObjectMissing:
+        pass
     plan = build_plan(load_packet(deps, incident_id, run_id), flags)
     outcome = _store_or_compare(
         deps, "plans", plan_key(incident_id, run_id), canonical_json(plan), incident_id, run_id

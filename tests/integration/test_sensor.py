@@ -1,0 +1,138 @@
+"""incident_request_sensor on an ephemeral instance: exactly once, concurrent inserts, rejections."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pytest
+
+from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.defs.sensors import incident_request_sensor
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.stores.requests_table import to_item
+from tests.conftest import isolated
+
+pytestmark = pytest.mark.integration
+PREFIX = "sensor-"
+
+
+def _event(n: int) -> IncidentEventV1:
+    end = datetime.now(UTC).replace(microsecond=0)
+    return IncidentEventV1(
+        event_id=f"sensor-evt-{n:04d}",
+        service="svc",
+        environment="test",
+        time_window={"start": end - timedelta(minutes=30), "end": end},
+        hints={"log_groups": ["/aws/lambda/svc"]},
+    )
+
+
+@pytest.fixture(scope="module")
+def deps(aws: AwsTarget) -> PipelineDeps:
+    return PipelineDeps(target=aws, names=isolated(aws, PREFIX))
+
+
+@pytest.fixture
+def resource(sandbox) -> OpsRunbookAws:  # type: ignore[no-untyped-def]
+    return OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
+    )
+
+
+def _tick(instance: dg.DagsterInstance, resource: OpsRunbookAws) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=instance, resources={"aws": resource})
+    result = incident_request_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def _pretend_launched(instance: dg.DagsterInstance, run_key: str) -> None:
+    """What the daemon does with a RunRequest: a run tagged with its run key."""
+
+    @dg.op
+    def noop() -> None:
+        return None
+
+    @dg.job
+    def launched() -> None:
+        noop()
+
+    launched.execute_in_process(instance=instance, tags={"dagster/run_key": run_key})
+
+
+def test_each_row_is_requested_once_and_leaves_the_queue_when_its_run_exists(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    events = [_event(n) for n in range(3)]
+    for event in events:
+        assert deps.requests.submit(event).created
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = _tick(instance, resource)
+        keys = sorted(r.run_key for r in first.run_requests or [])
+        assert keys == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+        assert all(r.partition_key == r.run_key for r in first.run_requests or [])
+        assert sorted(first.dynamic_partitions_requests[0].partition_keys) == keys  # type: ignore[union-attr]
+        assert {deps.requests.get(f"EVENT#{e.event_id}").status for e in events} == {"SCHEDULED"}  # type: ignore[union-attr]
+        # A tick whose result was lost: the same run keys again (the daemon de-duplicates them).
+        again = _tick(instance, resource)
+        assert sorted(r.run_key for r in again.run_requests or []) == keys
+        for key in keys:
+            _pretend_launched(instance, key)
+        settled = _tick(instance, resource)
+        assert settled.run_requests == []
+        assert deps.requests.pending() == []
+
+
+def test_concurrent_inserts_are_never_skipped_or_doubled(deps: PipelineDeps, resource: OpsRunbookAws) -> None:
+    events = [_event(100 + n) for n in range(24)]
+    requested: list[str] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+
+        def writer(chunk: list[IncidentEventV1]) -> None:
+            for event in chunk:
+                deps.requests.submit(event)
+
+        threads = [threading.Thread(target=writer, args=(events[i::4],)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        launched: set[str] = set()
+        for _ in range(40):
+            result = _tick(instance, resource)
+            for request in result.run_requests or []:
+                assert request.run_key not in launched, "a run key was requested again after its run existed"
+                requested.append(request.run_key)  # type: ignore[arg-type]
+                _pretend_launched(instance, request.run_key)  # type: ignore[arg-type]
+                launched.add(request.run_key)  # type: ignore[arg-type]
+            if not any(t.is_alive() for t in threads) and not deps.requests.pending():
+                break
+        for thread in threads:
+            thread.join()
+    assert sorted(requested) == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+
+
+def test_invalid_rows_are_rejected_with_the_reason_and_kept(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    bad = {
+        "pk": "EVENT#bad-row-0001",
+        "sk": "REQUEST",
+        "kind": "collect",
+        "status": "REQUESTED",
+        "queue": "pending",
+        "created_at": "2026-01-01T00:00:00Z",
+        "incident_id": "inc-x",
+        "run_id": "r000000000000",
+        "body": '{"event_id": "bad-row-0001", "service": "svc"}',
+    }
+    deps.client("dynamodb").put_item(TableName=deps.names.incident_requests_table, Item=to_item(bad))
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = _tick(instance, resource)
+    assert all(r.run_key != "inc-x.r000000000000" for r in result.run_requests or [])
+    row = deps.requests.get("EVENT#bad-row-0001")
+    assert row is not None and row.status == "REJECTED"
+    assert row.raw["reason"].startswith("environment:") or "Field required" in row.raw["reason"]
+    assert "queue" not in row.raw and row.body == bad["body"]
