@@ -1,0 +1,81 @@
+"""The real thing: `dagster dev` (webserver + daemon) in a subprocess, request rows → results, then replay."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from contextlib import redirect_stdout
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from contracts.ids import partition_key
+from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.cli.dagster_api import DagsterApi
+from opsrunbook_dagster.cli.main import main
+from opsrunbook_dagster.cli.progress import RunWatcher
+from opsrunbook_dagster.cli.sandbox_cmd import client_env
+from opsrunbook_dagster.cli.stack import DagsterDev
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.sandbox.scenario import load_scenario
+from opsrunbook_dagster.sandbox.seeder import seed_scenario
+from opsrunbook_dagster.sandbox.server import SandboxServer, free_port
+from opsrunbook_dagster.stores.keys import packet_key
+from tests.conftest import isolated
+
+pytestmark = pytest.mark.integration
+PREFIX = "daemon-"
+SCENARIOS = {"lambda-timeout": "lambda_timeout", "stepfn-task-failure": "stepfn_failure"}
+
+
+def test_daemon_runs_requests_to_results_and_replays(
+    sandbox: SandboxServer, aws: AwsTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = isolated(aws, PREFIX)
+    deps = PipelineDeps(target=aws, names=names)
+    overrides = {
+        **client_env(sandbox.endpoint_url),
+        "OPSRUNBOOK_TABLE_PREFIX": PREFIX,
+        "OPSRUNBOOK_EVIDENCE_BUCKET": names.evidence_bucket,
+    }
+    stack = DagsterDev(home=tmp_path / "dagster_home", env={**os.environ, **overrides}, port=free_port())
+    stack.start()
+    try:
+        submitted = {}
+        for scenario in SCENARIOS:
+            report = seed_scenario(aws, load_scenario(scenario), datetime.now(UTC).replace(microsecond=0))
+            assert report.request is not None
+            outcome = deps.requests.submit(report.request)
+            submitted[scenario] = (outcome.incident_id, outcome.run_id, report.request.event_id)
+        api = DagsterApi(stack.url)
+        for scenario, (incident_id, run_id, event_id) in submitted.items():
+            assert RunWatcher(deps, incident_id, run_id, event_id).follow(lambda *_: None, timeout=120)
+            packet = deps.objects.get_model(packet_key(incident_id, run_id), IncidentPacketV1)
+            assert packet.findings[0].kind.value == SCENARIOS[scenario]
+            run = api.run_for_key(partition_key(incident_id, run_id))
+            assert run is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            statuses = {s: (deps.incidents.run(i, r) or {}).get("status") for s, (i, r, _) in submitted.items()}
+            if set(statuses.values()) == {"SUCCEEDED"}:
+                break
+            time.sleep(0.5)
+        assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+        assert deps.requests.pending() == []
+
+        incident_id = submitted["lambda-timeout"][0]
+        for key, value in overrides.items():
+            monkeypatch.setenv(key, value)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = main(["replay", incident_id, "--dagster-url", stack.url, "--timeout", "120"])
+        replay = json.loads(out.getvalue())
+        assert code == 0, replay
+        assert replay["match"] is True and {r["kind"] for r in replay["results"]} == {"packet", "plan"}
+    finally:
+        stack.stop()
+    assert stack.process is not None and stack.process.poll() is not None
