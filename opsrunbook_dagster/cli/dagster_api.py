@@ -33,8 +33,8 @@ query Status($id: String!) {
 }
 """
 RUNS_BY_TAG = """
-query Runs($key: String!, $value: String!) {
-  runsOrError(filter: {tags: [{key: $key, value: $value}]}, limit: 1) {
+query Runs($key: String!, $value: String!, $limit: Int) {
+  runsOrError(filter: {tags: [{key: $key, value: $value}]}, limit: $limit) {
     __typename
     ... on Runs { results { runId status } }
   }
@@ -93,7 +93,11 @@ class DagsterApi:
                 raise DagsterApiError(f"backfill {backfill_id} still {status} after {timeout}s")
             time.sleep(0.5)
 
+    def runs_for_key(self, run_key: str, limit: int = 10) -> list[dict[str, str]]:
+        variables = {"key": "dagster/run_key", "value": run_key, "limit": limit}
+        result = self._call(RUNS_BY_TAG, variables)["runsOrError"]
+        return [dict(r) for r in result.get("results") or []]
+
     def run_for_key(self, run_key: str) -> dict[str, str] | None:
-        result = self._call(RUNS_BY_TAG, {"key": "dagster/run_key", "value": run_key})["runsOrError"]
-        runs = result.get("results") or []
-        return dict(runs[0]) if runs else None
+        runs = self.runs_for_key(run_key, limit=1)
+        return runs[0] if runs else None

@@ -12,7 +12,7 @@ from typing import Any
 #: Error-like lines (what analysis mines for signatures).
 ERROR_PATTERN = (
     r"(?i)(error|exception|fail|fatal|panic|traceback|timed out|timeout|throttl|denied|refused|"
-    r"outofmemory|out of memory|killed|exceeded|unavailable|rate exceeded|5\d\d )"
+    r"outofmemory|out of memory|killed|exceeded|unavailable|rate exceeded|\b5\d\d )"
 )
 #: Lambda platform REPORT lines (durations, memory, init duration).
 REPORT_PATTERN = r"^REPORT RequestId"

@@ -5,6 +5,7 @@ Every field is optional; unset fields fall back to the standard environment (``A
 definitions therefore run against the sandbox and real AWS.
 """
 
+import functools
 from dataclasses import replace
 
 import dagster as dg
@@ -15,6 +16,11 @@ from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.planning.flags import flags_from_env
+
+
+@functools.cache
+def _shared_deps(target: AwsTarget, names: ResourceNames) -> PipelineDeps:
+    return PipelineDeps(target=target, names=names)
 
 
 class OpsRunbookAws(dg.ConfigurableResource):
@@ -50,7 +56,8 @@ class OpsRunbookAws(dg.ConfigurableResource):
         return names
 
     def deps(self) -> PipelineDeps:
-        return PipelineDeps(target=self.target(), names=self.names())
+        """Process-wide, per configuration: every asset and check of a run shares the boto3 clients."""
+        return _shared_deps(self.target(), self.names())
 
 
 class ActionSettings(dg.ConfigurableResource):

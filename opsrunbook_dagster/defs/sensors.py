@@ -1,5 +1,7 @@
 """Sensors: the incident-requests table → partitions + runs (exactly once), and run status write-back."""
 
+import os
+
 import dagster as dg
 
 from opsrunbook_dagster.defs.jobs import incident_job
@@ -9,8 +11,23 @@ from opsrunbook_dagster.pipeline.intake import plan_tick
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 BATCH = 100
+#: Runs of incident_job allowed in flight at once (each is a process); the rest wait in the table.
+MAX_IN_FLIGHT_ENV = "OPSRUNBOOK_MAX_CONCURRENT_RUNS"
+DEFAULT_MAX_IN_FLIGHT = 6
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 RUN_KEY_TAG = "dagster/run_key"
 TAG_PREFIX = "opsrunbook/"
+
+
+def _capacity(instance: dg.DagsterInstance) -> int:
+    limit = int(os.environ.get(MAX_IN_FLIGHT_ENV) or DEFAULT_MAX_IN_FLIGHT)
+    in_flight = instance.get_runs_count(filters=dg.RunsFilter(job_name=incident_job.name, statuses=IN_FLIGHT))
+    return max(0, limit - in_flight)
 
 
 def _run_exists(instance: dg.DagsterInstance, run_key: str) -> bool:
@@ -29,11 +46,14 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
     for pk, reason in plan.rejections:
         store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
         context.log.warning(f"rejected {pk}: {reason}")
-    requests = []
+    requests: list[dg.RunRequest] = []
+    capacity = _capacity(context.instance)
     for launch in plan.launches:
         if launch.resumed and _run_exists(context.instance, launch.partition_key):
             store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
             continue
+        if len(requests) >= capacity:
+            continue  # backpressure: stays pending (and in order) until runs finish
         if not launch.resumed:
             store.transition(launch.row_pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
         requests.append(

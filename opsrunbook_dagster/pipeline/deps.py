@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,9 +20,16 @@ class PipelineDeps:
     target: AwsTarget
     names: ResourceNames = field(default_factory=ResourceNames)
     budgets: Budgets = field(default_factory=Budgets)
+    _clients: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def client(self, service: str, **kwargs: Any) -> Any:
-        return self.target.client(service, **kwargs)
+        """One boto3 client per (service, options), reused: clients are thread-safe and costly to build."""
+        key = (service, tuple(sorted(kwargs.items())))
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self.target.client(service, **kwargs)
+            return self._clients[key]
 
     @cached_property
     def objects(self) -> ObjectStore:

@@ -60,7 +60,9 @@ def test_daemon_runs_requests_to_results_and_replays(
             assert run is not None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            statuses = {s: (deps.incidents.run(i, r) or {}).get("status") for s, (i, r, _) in submitted.items()}
+            statuses = {
+                s: (deps.incidents.run(i, r) or {}).get("status") for s, (i, r, _) in submitted.items()
+            }
             if set(statuses.values()) == {"SUCCEEDED"}:
                 break
             time.sleep(0.5)

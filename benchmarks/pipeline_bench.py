@@ -1,0 +1,193 @@
+"""Pipeline benchmark: e2e latency through the real daemon, the in-process floor, a burst of 100, idle RSS.
+
+Writes benchmarks/results/pipeline.json. Run with `make bench` (or `python -m benchmarks.pipeline_bench`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from benchmarks.proc_rss import tree_rss_mb
+from contracts.actions import ActionFlags
+from contracts.ids import partition_key
+from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.cli.dagster_api import DagsterApi
+from opsrunbook_dagster.cli.sandbox_cmd import client_env
+from opsrunbook_dagster.cli.stack import DagsterDev
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.pipeline.inline import run_inline
+from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
+from opsrunbook_dagster.sandbox.scenario import load_scenario
+from opsrunbook_dagster.sandbox.seeder import seed_scenario
+from opsrunbook_dagster.sandbox.server import free_port
+from opsrunbook_dagster.stores.keys import results_key
+
+RESULTS = Path(__file__).parent / "results" / "pipeline.json"
+SCENARIO = "lambda-timeout"
+E2E_N = int(os.environ.get("BENCH_E2E_N", "20"))
+BURST_N = int(os.environ.get("BENCH_BURST_N", "100"))
+FLOOR_N = 5
+
+
+def _variant(event: IncidentEventV1, tag: str) -> IncidentEventV1:
+    return event.model_copy(update={"event_id": f"{event.event_id}-{tag}"})
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _wait_results(deps: PipelineDeps, events: list[IncidentEventV1], timeout: float) -> dict[str, float]:
+    done: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while len(done) < len(events) and time.monotonic() < deadline:
+        for event in events:
+            if event.event_id not in done and deps.objects.exists(
+                results_key(event.resolved_incident_id, event.run_id)
+            ):
+                done[event.event_id] = time.monotonic()
+        time.sleep(0.1)
+    return done
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.pids, self.peak, self.running = pids, 0.0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, sum(tree_rss_mb(p) for p in self.pids))
+            time.sleep(0.2)
+
+
+def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
+    """The sandbox as its own process (as `opsrunbook sandbox up` runs it), so its memory is measurable."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opsrunbook_dagster.cli.main", "sandbox", "up", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("export AWS_SECRET_ACCESS_KEY"):
+            break
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def main() -> int:
+    scenario = load_scenario(SCENARIO)
+    out: dict[str, object] = {"scenario": SCENARIO, "cores": os.cpu_count()}
+    sandbox_proc, endpoint = _start_sandbox()
+    try:
+        with TemporaryDirectory() as home:
+            _run(scenario, endpoint, sandbox_proc.pid, Path(home), out)
+    finally:
+        sandbox_proc.terminate()
+        sandbox_proc.wait(timeout=30)
+    _report(out)
+    return 0
+
+
+def _run(scenario, endpoint: str, sandbox_pid: int, home: Path, out: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    if True:
+        target = AwsTarget(endpoint_url=endpoint)
+        names = ResourceNames()
+        ensure_resources(target, names)
+        deps = PipelineDeps(target=target, names=names)
+        report = seed_scenario(target, scenario, datetime.now(UTC).replace(microsecond=0))
+        assert report.request is not None
+        base = report.request
+
+        floors = [
+            run_inline(deps, _variant(base, f"floor{i}"), ActionFlags()).timings["total_s"]
+            for i in range(FLOOR_N)
+        ]
+        out["floor_p50_s"] = round(statistics.median(floors), 3)
+
+        stack = DagsterDev(home=home, env={**os.environ, **client_env(endpoint)}, port=free_port())
+        stack.start()
+        try:
+            warm = _variant(base, "warmup")
+            deps.requests.submit(warm)
+            _wait_results(deps, [warm], 120)
+            time.sleep(3)
+            pids = [os.getpid(), stack.process.pid]  # type: ignore[union-attr]
+            out["idle_rss_mb"] = round(sum(tree_rss_mb(p) for p in pids), 1)
+
+            latencies = []
+            for i in range(E2E_N):
+                event = _variant(base, f"e2e{i}")
+                started = time.monotonic()
+                deps.requests.submit(event)
+                finished = _wait_results(deps, [event], 120)
+                latencies.append(finished.get(event.event_id, float("inf")) - started)
+            out["e2e_n"] = E2E_N
+            out["e2e_p50_s"] = round(statistics.median(latencies), 3)
+            out["e2e_p95_s"] = round(_percentile(latencies, 0.95), 3)
+
+            burst = [_variant(base, f"burst{i}") for i in range(BURST_N)]
+            sampler = PeakSampler(pids)
+            sampler.start()
+            started = time.monotonic()
+            threads = [threading.Thread(target=deps.requests.submit, args=(e,)) for e in burst]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            done = _wait_results(deps, burst, 600)
+            drain = (max(done.values()) - started) if done else float("inf")
+            sampler.running = False
+            api = DagsterApi(stack.url)
+            duplicates = 0
+            for event in burst:
+                key = partition_key(event.resolved_incident_id, event.run_id)
+                runs = api.runs_for_key(key)
+                duplicates += max(0, len(runs) - 1)
+            out.update(
+                {
+                    "burst_n": BURST_N,
+                    "burst_drain_s": round(drain, 2),
+                    "burst_runs_per_min": round(len(done) / drain * 60, 1) if done else 0.0,
+                    "burst_duplicates": duplicates,
+                    "burst_lost": BURST_N - len(done),
+                    "burst_peak_rss_mb": round(sampler.peak, 1),
+                }
+            )
+        finally:
+            stack.stop()
+
+
+def _report(out: dict[str, object]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    rows = [
+        ("e2e p50 / p95 (s)", f"{out['e2e_p50_s']} / {out['e2e_p95_s']}", "≤ 5 / ≤ 8"),
+        ("in-process floor p50 (s)", out["floor_p50_s"], "≤ 1.5"),
+        (f"burst {BURST_N}: drain (s)", out["burst_drain_s"], "≤ 150"),
+        ("burst runs/min", out["burst_runs_per_min"], ""),
+        ("burst duplicates / lost", f"{out['burst_duplicates']} / {out['burst_lost']}", "0 / 0"),
+        ("burst peak RSS (MB)", out["burst_peak_rss_mb"], ""),
+        ("idle stack RSS (MB)", out["idle_rss_mb"], "≤ 1000"),
+    ]
+    for name, value, target in rows:
+        print(f"{name:<28} {value!s:>16}  {target}")
+    print(f"wrote {RESULTS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
