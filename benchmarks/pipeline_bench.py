@@ -125,9 +125,12 @@ def _run(scenario, endpoint: str, sandbox_pid: int, home: Path, out: dict[str, o
             warm = _variant(base, "warmup")
             deps.requests.submit(warm)
             _wait_results(deps, [warm], 120)
-            time.sleep(3)
-            pids = [os.getpid(), stack.process.pid]  # type: ignore[union-attr]
-            out["idle_rss_mb"] = round(sum(tree_rss_mb(p) for p in pids), 1)
+            pids = [sandbox_pid, stack.process.pid]  # type: ignore[union-attr]
+            samples = []
+            for _ in range(10):  # idle = the settled minimum once the warm-up run's process has exited
+                time.sleep(1)
+                samples.append(sum(tree_rss_mb(p) for p in pids))
+            out["idle_rss_mb"] = round(min(samples), 1)
 
             latencies = []
             for i in range(E2E_N):

@@ -74,8 +74,13 @@ class InsightsPoller:
         deadline = self.clock() + self.deadline_s
         delay = self.initial_delay_s
         pending = [q for q in queries if q.status not in TERMINAL_STATUSES]
+        first = True
         while pending:
-            self.sleep(delay)
+            # The first look is immediate (cheap, and some backends finish at once); then 0.2 s doubling to 2 s.
+            if not first:
+                self.sleep(delay)
+                delay = min(delay * 2, self.max_delay_s)
+            first = False
             for query in pending:
                 try:
                     response = self.client.get_query_results(queryId=query.query_id)
@@ -94,5 +99,4 @@ class InsightsPoller:
                         pass
                     query.status = "Timeout"
                 break
-            delay = min(delay * 2, self.max_delay_s)
         return queries

@@ -182,7 +182,8 @@ def test_poller_backoff_starts_at_200ms_doubles_and_caps_at_2s() -> None:
     client = ScriptedInsights({"q1": 8})
     query = PendingQuery("q1", "0:incident:errors")
     InsightsPoller(client, sleep=fake.sleep, clock=fake.clock).wait([query])
-    assert fake.sleeps == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0, 2.0]
+    # first look is immediate, then 0.2 s doubling to the 2 s cap: 8 polls, 7 sleeps
+    assert fake.sleeps == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0]
     assert query.status == "Complete"
     assert len(query.results) == 2
     assert query.statistics == {"recordsMatched": 2.0, "recordsScanned": 1270.0, "bytesScanned": 183012.0}
