@@ -32,5 +32,9 @@ lint: install
 demo: install
 	$(BIN)/opsrunbook demo
 
+# Benchmarks write JSON into benchmarks/results/ (never timed unit tests).
+bench: install
+	$(BIN)/python -m benchmarks.pipeline_bench
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -14,7 +14,13 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "[REDACTED:private_key]",
     ),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "[REDACTED:jwt]"),
-    ("bearer_token", re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*"), r"\1 [REDACTED:bearer_token]"),
+    (
+        "bearer_token",
+        re.compile(
+            r"(?i)\b(bearer)\s+(?:(?=[A-Za-z\-._~+/]*\d)[A-Za-z0-9\-._~+/]{12,}|[A-Za-z0-9\-._~+/]{20,})=*"
+        ),
+        r"\1 [REDACTED:bearer_token]",
+    ),
     (
         "aws_access_key",
         re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b"),
@@ -35,7 +41,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "password",
         re.compile(
-            r"(?i)\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)"
+            r"(?i)(?<![:/])\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)"
             r"(\"?\s*[:=]\s*\"?)(?!\[REDACTED)([^\s\"',;&}]{3,})"
         ),
         r"\1\2[REDACTED:password]",

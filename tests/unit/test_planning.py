@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from contracts.actions import ActionFlags, ActionStatus, ActionType
+from contracts.canonical import canonical_json
+from contracts.packet import IncidentPacketV1, SuspectedOwner
+from opsrunbook_dagster.pipeline.diffing import json_diffs
+from opsrunbook_dagster.planning.executor import execute_plan
+from opsrunbook_dagster.planning.flags import flags_from_env
+from opsrunbook_dagster.planning.planner import build_plan, finding_set_sha256
+from tests import factories
+
+
+def _packet(**overrides: object) -> IncidentPacketV1:
+    return IncidentPacketV1.model_validate(factories.packet(**overrides)).with_hashes()
+
+
+def _decisions(plan) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {a.action_type.value: a.decision.value for a in plan.actions}
+
+
+def test_plan_is_deterministic_and_ids_are_stable() -> None:
+    packet = _packet()
+    first, second = build_plan(packet, ActionFlags()), build_plan(packet, ActionFlags())
+    assert canonical_json(first) == canonical_json(second)
+    assert first.plan_sha256 and len({a.action_id for a in first.actions}) == 3
+    assert all(a.idempotency_key.endswith(first.finding_set_sha256[:16]) for a in first.actions)
+
+
+def test_finding_set_ignores_counts_but_not_what_was_found() -> None:
+    base = _packet()
+    more = _packet(findings=[factories.finding(count=99)])
+    other = _packet(findings=[factories.finding(resource="other-fn")])
+    assert finding_set_sha256(base) == finding_set_sha256(more)
+    assert finding_set_sha256(base) != finding_set_sha256(other)
+
+
+def test_pr_action_is_gated_by_flag_and_repo_confidence() -> None:
+    packet = _packet()
+    assert _decisions(build_plan(packet, ActionFlags())) == {
+        "jira_ticket": "execute",
+        "teams_notification": "execute",
+        "github_pr": "skip",
+    }
+    enabled = ActionFlags(github_pr_enabled=True)
+    low = packet.model_copy(
+        update={"suspected_owners": [SuspectedOwner(repo="acme/x", confidence=0.5, method="heuristic")]}
+    )
+    high = packet.model_copy(
+        update={"suspected_owners": [SuspectedOwner(repo="acme/x", confidence=0.95, method="mapping")]}
+    )
+    low_plan = build_plan(low, enabled)
+    assert _decisions(low_plan)["github_pr"] == "skip" and "below 0.7" in low_plan.actions[2].reason
+    assert _decisions(build_plan(high, enabled))["github_pr"] == "execute"
+
+
+def test_no_actionable_findings_means_no_ticket_or_card() -> None:
+    quiet = _packet(findings=[factories.finding(confidence=0.4, evidence_refs=[])])
+    assert set(_decisions(build_plan(quiet, ActionFlags())).values()) == {"skip"}
+
+
+def test_executor_dry_run_records_exact_requests_and_kill_switch_disables() -> None:
+    packet = _packet()
+    results = execute_plan(packet, build_plan(packet, ActionFlags()))
+    by_type = {r.action_type: r for r in results}
+    assert by_type[ActionType.jira_ticket].status == ActionStatus.dry_run
+    body = by_type[ActionType.jira_ticket].request["json"]["fields"]  # type: ignore[index]
+    assert (
+        body["labels"] == ["opsrunbook", "opsrunbook-incident-inc-1"] and body["description"]["type"] == "doc"
+    )
+    teams = by_type[ActionType.teams_notification].request["json"]  # type: ignore[index]
+    assert teams["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    killed = execute_plan(packet, build_plan(packet, ActionFlags(automation_enabled=False, dry_run=False)))
+    assert {r.status for r in killed} == {ActionStatus.disabled, ActionStatus.skipped}
+    assert all(r.request is None for r in killed)
+
+
+def test_flags_from_env_parse_and_reject_garbage() -> None:
+    flags = flags_from_env(
+        {"AUTOMATION_ENABLED": "false", "ACTIONS_DRY_RUN": "0", "ENABLE_GITHUB_PR_ACTION": "yes"}
+    )
+    assert (flags.automation_enabled, flags.dry_run, flags.github_pr_enabled) == (False, False, True)
+    assert flags_from_env({}).dry_run is True
+    with pytest.raises(ValueError, match="ACTIONS_DRY_RUN"):
+        flags_from_env({"ACTIONS_DRY_RUN": "maybe"})
+
+
+def test_json_diffs_name_the_changed_pointers() -> None:
+    old = {"a": 1, "b": [1, 2], "c": {"d~/": 1}}
+    new = {"a": 1, "b": [1, 3, 4], "c": {"d~/": 2}, "e": 0}
+    assert json_diffs(old, new) == ["/b/1", "/b/2", "/c/d~0~1", "/e"]
+    assert json_diffs(old, old) == []
