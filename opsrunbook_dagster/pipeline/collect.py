@@ -36,12 +36,12 @@ def load_request(deps: PipelineDeps, incident_id: str, run_id: str) -> IncidentE
 def collect_one(deps: PipelineDeps, collector: str, request: CollectRequest) -> CollectedEvidence:
     started = time.perf_counter()
     if collector == "logs":
-        raw = LogsCollector(deps.client("logs"), deps.budgets).collect(request)
+        raw = LogsCollector(deps.lazy_client("logs"), deps.budgets).collect(request)
     elif collector == "metrics":
-        probe = deps.client("cloudwatch", max_attempts=1)
-        raw = MetricsCollector(deps.client("cloudwatch"), probe, deps.budgets).collect(request)
+        probe = deps.lazy_client("cloudwatch", max_attempts=1)
+        raw = MetricsCollector(deps.lazy_client("cloudwatch"), probe, deps.budgets).collect(request)
     else:
-        raw = StepFnCollector(deps.client("stepfunctions"), deps.budgets).collect(request)
+        raw = StepFnCollector(deps.lazy_client("stepfunctions"), deps.budgets).collect(request)
     evidence = finalize(raw, deps.budgets)
     stored = deps.objects.put_bytes(
         evidence_key(request.incident_id, request.run_id, collector), evidence.body

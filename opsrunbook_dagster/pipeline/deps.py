@@ -15,6 +15,17 @@ from opsrunbook_dagster.stores.objects import ObjectStore
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 
+class _LazyClient:
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._factory()
+        return getattr(self._client, name)
+
+
 @dataclass
 class PipelineDeps:
     target: AwsTarget
@@ -30,6 +41,10 @@ class PipelineDeps:
             if key not in self._clients:
                 self._clients[key] = self.target.client(service, **kwargs)
             return self._clients[key]
+
+    def lazy_client(self, service: str, **kwargs: Any) -> Any:
+        """A stand-in that builds the client on first use (collectors with nothing to ask build none)."""
+        return _LazyClient(lambda: self.client(service, **kwargs))
 
     @cached_property
     def objects(self) -> ObjectStore:

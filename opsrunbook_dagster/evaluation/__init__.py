@@ -1,0 +1,1 @@
+"""Scoring the analyzer against scenarios' expected answers (see docs/scenarios.md)."""
