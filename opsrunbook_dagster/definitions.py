@@ -13,6 +13,7 @@ from opsrunbook_dagster.defs.outputs_assets import (
     evidence_snapshot,
     incident_packet,
 )
+from opsrunbook_dagster.defs.replay_sensor import replay_request_sensor
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.defs.sensors import (
     incident_request_sensor,
@@ -25,6 +26,12 @@ defs = dg.Definitions(
     assets=[incident_evidence, evidence_snapshot, incident_packet, action_plan, action_results],
     asset_checks=[snapshot_hashes_match, packet_grounded, plan_deterministic],
     jobs=[incident_job],
-    sensors=[incident_request_sensor, incident_run_started, incident_run_succeeded, incident_run_failed],
+    sensors=[
+        incident_request_sensor,
+        replay_request_sensor,
+        incident_run_started,
+        incident_run_succeeded,
+        incident_run_failed,
+    ],
     resources={"aws": OpsRunbookAws(), "actions": ActionSettings()},
 )

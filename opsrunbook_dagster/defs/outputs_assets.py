@@ -16,6 +16,7 @@ from opsrunbook_dagster.defs.summaries import packet_markdown, plan_markdown
 from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
+from opsrunbook_dagster.pipeline.status import mark_run
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 
 REPLAY_TAG = "opsrunbook/replay_id"
@@ -139,6 +140,9 @@ def action_results(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
     results, stored = results_stage(deps, incident_id, run_id)
+    if not context.run.tags.get(REPLAY_TAG) and not context.run.tags.get(BACKFILL_TAG):
+        event_id = context.run.tags.get("opsrunbook/event_id")
+        mark_run(deps, incident_id, run_id, "SUCCEEDED", dagster_run_id=context.run.run_id, event_id=event_id)
     plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
     counts: dict[str, int] = {}
     for result in results:

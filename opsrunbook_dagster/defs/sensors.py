@@ -8,6 +8,7 @@ from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.intake import plan_tick
+from opsrunbook_dagster.pipeline.status import mark_run
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 BATCH = 100
@@ -77,18 +78,14 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
 def _write_back(context: dg.RunStatusSensorContext, aws: OpsRunbookAws, status: str) -> None:
     tags = context.dagster_run.tags
     incident_id, run_id = tags.get(f"{TAG_PREFIX}incident_id"), tags.get(f"{TAG_PREFIX}run_id")
-    if not incident_id or not run_id:
-        return
-    deps = aws.deps()
-    deps.incidents.set_run_status(incident_id, run_id, status, dagster_run_id=context.dagster_run.run_id)
-    event_id = tags.get(f"{TAG_PREFIX}event_id")
-    if event_id:
-        deps.requests.transition(
-            f"EVENT#{event_id}",
-            from_status=None,
-            to_status=status,
-            dequeue=True,
+    if incident_id and run_id:
+        mark_run(
+            aws.deps(),
+            incident_id,
+            run_id,
+            status,
             dagster_run_id=context.dagster_run.run_id,
+            event_id=tags.get(f"{TAG_PREFIX}event_id"),
         )
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.canonical import format_datetime
-from opsrunbook_dagster.stores.requests_table import from_item, to_item
+from opsrunbook_dagster.stores.requests_table import STATUS_RANK, from_item, to_item
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "REJECTED"})
 
@@ -49,7 +49,14 @@ class IncidentStore:
         return [from_item(i) for i in response.get("Items", [])]
 
     def _update(
-        self, table: str, pk: str, sk: str, values: dict[str, Any], condition: str | None = None
+        self,
+        table: str,
+        pk: str,
+        sk: str,
+        values: dict[str, Any],
+        condition: str | None = None,
+        condition_names: dict[str, str] | None = None,
+        condition_values: dict[str, Any] | None = None,
     ) -> bool:
         names = {f"#k{i}": k for i, k in enumerate(sorted(values))}
         attrs = {f":v{i}": values[k] for i, k in enumerate(sorted(values))}
@@ -58,8 +65,8 @@ class IncidentStore:
             "TableName": table,
             "Key": to_item({"pk": pk, "sk": sk}),
             "UpdateExpression": expression,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_item(attrs),
+            "ExpressionAttributeNames": {**names, **(condition_names or {})},
+            "ExpressionAttributeValues": to_item({**attrs, **(condition_values or {})}),
         }
         if condition:
             kwargs["ConditionExpression"] = condition
@@ -69,16 +76,26 @@ class IncidentStore:
             return False
         return True
 
-    def set_run_status(self, incident_id: str, run_id: str, status: str, **extra: Any) -> None:
-        """Update the RUN row, and META when this run is the incident's latest."""
+    def _forward(self, pk: str, sk: str, status: str, values: dict[str, Any]) -> bool:
+        """Write ``values`` only if it moves the row's status forward (late writers cannot regress it)."""
+        earlier = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK.get(status, 0)]
+        placeholders = {f":c{i}": s for i, s in enumerate(earlier)}
+        condition = "attribute_not_exists(#cs)" + (
+            f" OR #cs IN ({', '.join(placeholders)})" if earlier else ""
+        )
+        return self._update(self.incidents_table, pk, sk, values, condition, {"#cs": "status"}, placeholders)
+
+    def set_run_status(self, incident_id: str, run_id: str, status: str, **extra: Any) -> bool:
+        """Move the RUN row (and META, when this is the latest run) forward to ``status``."""
         values = {"status": status, "updated_at": _now(), **{k: v for k, v in extra.items() if v is not None}}
-        self._update(self.incidents_table, f"INCIDENT#{incident_id}", f"RUN#{run_id}", values)
+        moved = self._forward(f"INCIDENT#{incident_id}", f"RUN#{run_id}", status, values)
         meta = self.meta(incident_id)
-        if meta is None or meta.get("latest_run_id") == run_id:
+        if moved and (meta is None or meta.get("latest_run_id") == run_id):
             meta_values = {"status": status, "updated_at": values["updated_at"], "latest_run_id": run_id}
             if "reason" in extra:
                 meta_values["reason"] = extra["reason"]
-            self._update(self.incidents_table, f"INCIDENT#{incident_id}", "META", meta_values)
+            self._forward(f"INCIDENT#{incident_id}", "META", status, meta_values)
+        return moved
 
     def put_snapshot_row(self, incident_id: str, run_id: str, values: dict[str, Any]) -> None:
         self._update(

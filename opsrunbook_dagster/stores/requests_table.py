@@ -18,6 +18,8 @@ from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 
 PENDING_INDEX = "pending-by-created"
+#: Status order; with ``forward_only`` a late writer cannot move a row backwards.
+STATUS_RANK = {"REQUESTED": 0, "SCHEDULED": 1, "RUNNING": 2, "REJECTED": 3, "FAILED": 3, "SUCCEEDED": 4}
 PENDING = "pending"
 _ser = TypeSerializer()
 _de = TypeDeserializer()
@@ -184,7 +186,14 @@ class RequestStore:
         return rows
 
     def transition(
-        self, pk: str, *, from_status: str | None, to_status: str, dequeue: bool, **extra: Any
+        self,
+        pk: str,
+        *,
+        from_status: str | None,
+        to_status: str,
+        dequeue: bool,
+        forward_only: bool = False,
+        **extra: Any,
     ) -> bool:
         """Conditional status change; False when the row was not in ``from_status``."""
         names = {"#s": "status"}
@@ -201,6 +210,14 @@ class RequestStore:
         if from_status is not None:
             condition += " AND #s = :from"
             values[":from"] = from_status
+        elif forward_only:
+            earlier = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK.get(to_status, 0)]
+            values.update({f":p{i}": s for i, s in enumerate(earlier)})
+            condition += (
+                f" AND #s IN ({', '.join(f':p{i}' for i in range(len(earlier)))})"
+                if earlier
+                else " AND #s = :to"
+            )
         try:
             self.dynamodb.update_item(
                 TableName=self.requests_table,

@@ -25,6 +25,7 @@ from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer, free_port
 from opsrunbook_dagster.stores.keys import packet_key
+from opsrunbook_dagster.stores.requests_table import to_item
 from tests.conftest import isolated
 
 pytestmark = pytest.mark.integration
@@ -78,6 +79,29 @@ def test_daemon_runs_requests_to_results_and_replays(
         replay = json.loads(out.getvalue())
         assert code == 0, replay
         assert replay["match"] is True and {r["kind"] for r in replay["results"]} == {"packet", "plan"}
+
+        # The API's way: a replay request row, turned into a backfill by replay_request_sensor.
+        deps.client("dynamodb").put_item(
+            TableName=names.incident_requests_table,
+            Item=to_item(
+                {
+                    "pk": "REPLAY#rp-daemon-test",
+                    "sk": "REQUEST",
+                    "kind": "replay",
+                    "status": "REQUESTED",
+                    "queue": "pending",
+                    "created_at": datetime.now(UTC).isoformat(),
+                    "incident_id": incident_id,
+                }
+            ),
+        )
+        deadline = time.monotonic() + 120
+        checks: list[dict] = []  # type: ignore[type-arg]
+        while time.monotonic() < deadline and len(checks) < 2:
+            checks = deps.incidents.rows(incident_id, "REPLAYCHECK#rp-daemon-test#")
+            time.sleep(1)
+        assert sorted((c["kind"], c["match"]) for c in checks) == [("packet", True), ("plan", True)]
+        assert deps.requests.get("REPLAY#rp-daemon-test").status == "SCHEDULED"  # type: ignore[union-attr]
     finally:
         stack.stop()
     assert stack.process is not None and stack.process.poll() is not None

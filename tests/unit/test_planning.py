@@ -91,3 +91,23 @@ def test_json_diffs_name_the_changed_pointers() -> None:
     new = {"a": 1, "b": [1, 3, 4], "c": {"d~/": 2}, "e": 0}
     assert json_diffs(old, new) == ["/b/1", "/b/2", "/c/d~0~1", "/e"]
     assert json_diffs(old, old) == []
+
+
+def test_plan_replays_picks_completed_runs_and_rejects_the_rest() -> None:
+    from opsrunbook_dagster.pipeline.intake import plan_replays
+    from opsrunbook_dagster.stores.requests_table import RequestRow
+
+    def row(pk: str, **raw: object) -> RequestRow:
+        return RequestRow(pk=pk, status="REQUESTED", created_at="", raw={"kind": "replay", **raw})
+
+    completed = {"inc-a": ["r1", "r2"], "inc-b": []}
+    replays, rejected = plan_replays(
+        [
+            row("REPLAY#x", incident_id="inc-a"),
+            row("REPLAY#y", incident_id="inc-a", run_ids=["r9"]),
+            row("REPLAY#z", incident_id="inc-b"),
+        ],
+        lambda incident: completed[incident],
+    )
+    assert [(r.replay_id, r.run_ids) for r in replays] == [("x", ["r1", "r2"])]
+    assert [pk for pk, _ in rejected] == ["REPLAY#y", "REPLAY#z"]
