@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from opsrunbook_dagster.cli import demo_cmd, eval_cmd, pipeline_cmd, sandbox_cmd, schemas_cmd
+from opsrunbook_dagster.cli import api_cmd, demo_cmd, eval_cmd, pipeline_cmd, sandbox_cmd, schemas_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas_cmd.register(sub)
     pipeline_cmd.register(sub)
     demo_cmd.register(sub)
+    api_cmd.register(sub)
     eval_cmd.register(sub)
     return parser
 

@@ -1,0 +1,29 @@
+"""Action plans and action results."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from opsrunbook_api.api.deps import ArtifactsDep, require_api_key
+from opsrunbook_api.api.params import IncidentIdPath
+from opsrunbook_api.schemas.artifacts import ActionsLatestOut, ActionsOut
+from opsrunbook_api.schemas.common import error_responses
+
+router = APIRouter(
+    prefix="/v1/incidents",
+    tags=["actions"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(401, 403, 404, 422, 500, 503),
+)
+
+
+@router.get("/{incident_id}/actions/latest", response_model=ActionsLatestOut)
+def get_latest_actions(incident_id: IncidentIdPath, artifacts: ArtifactsDep) -> ActionsLatestOut:
+    """Latest action plan and its results."""
+    return artifacts.latest_actions(incident_id)
+
+
+@router.get("/{incident_id}/actions", response_model=ActionsOut)
+def list_actions(incident_id: IncidentIdPath, artifacts: ArtifactsDep) -> ActionsOut:
+    """Action results of every run, newest first."""
+    return artifacts.all_results(incident_id)

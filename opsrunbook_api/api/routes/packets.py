@@ -1,0 +1,35 @@
+"""Incident packets (findings, hypotheses, next actions), as stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from contracts.packet import IncidentPacketV1
+from opsrunbook_api.api.deps import ArtifactsDep, require_api_key
+from opsrunbook_api.api.documents import DOCUMENT_HEADERS, document_response
+from opsrunbook_api.api.params import IncidentIdPath, RunIdPath
+from opsrunbook_api.schemas.common import error_responses
+
+router = APIRouter(
+    prefix="/v1/incidents",
+    tags=["packets"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(401, 403, 404, 422, 500, 503),
+)
+PACKET_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"model": IncidentPacketV1, "description": "incident_packet.v1", "headers": DOCUMENT_HEADERS}
+}
+
+
+@router.get("/{incident_id}/packet/latest", response_class=Response, responses=PACKET_RESPONSE)
+def get_latest_packet(incident_id: IncidentIdPath, artifacts: ArtifactsDep) -> Response:
+    """Packet of the latest run that has one."""
+    return document_response(artifacts.latest_packet(incident_id))
+
+
+@router.get("/{incident_id}/packet/{run_id}", response_class=Response, responses=PACKET_RESPONSE)
+def get_packet(incident_id: IncidentIdPath, run_id: RunIdPath, artifacts: ArtifactsDep) -> Response:
+    """Packet of one run."""
+    return document_response(artifacts.packet(incident_id, run_id))

@@ -1,0 +1,88 @@
+"""API settings from the environment (and an optional ``.env``), read when the app is created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.aws.names import ResourceNames
+
+#: Environment variable → Settings field, for the resource-name overrides ``ResourceNames.from_env`` reads.
+_NAME_ENV = {
+    "OPSRUNBOOK_TABLE_PREFIX": "table_prefix",
+    "OPSRUNBOOK_INCIDENT_REQUESTS_TABLE": "incident_requests_table",
+    "OPSRUNBOOK_INCIDENTS_TABLE": "incidents_table",
+    "OPSRUNBOOK_SNAPSHOTS_TABLE": "snapshots_table",
+    "OPSRUNBOOK_PACKETS_TABLE": "packets_table",
+    "OPSRUNBOOK_PR_REVIEW_REQUESTS_TABLE": "pr_review_requests_table",
+    "OPSRUNBOOK_EVIDENCE_BUCKET": "evidence_bucket",
+}
+
+
+def _env(name: str) -> Any:
+    return Field(default=None, validation_alias=name)
+
+
+class Settings(BaseSettings):
+    """Everything the API is configured with. Secrets are ``SecretStr`` and never echoed."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    api_keys: SecretStr | None = Field(
+        default=None,
+        validation_alias="OPSRUNBOOK_API_KEYS",
+        description="Comma-separated API keys (several allowed, for rotation). Unset: read SSM once.",
+    )
+    api_keys_parameter: str = Field(
+        default="/opsrunbook/api/keys", validation_alias="OPSRUNBOOK_API_KEYS_PARAMETER"
+    )
+    github_webhook_secret: SecretStr | None = Field(default=None, validation_alias="GITHUB_WEBHOOK_SECRET")
+    github_webhook_secret_parameter: str = Field(
+        default="/opsrunbook/github/webhook_secret",
+        validation_alias="OPSRUNBOOK_GITHUB_WEBHOOK_SECRET_PARAMETER",
+    )
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    table_prefix: str = Field(default="", validation_alias="OPSRUNBOOK_TABLE_PREFIX")
+    incident_requests_table: str | None = _env("OPSRUNBOOK_INCIDENT_REQUESTS_TABLE")
+    incidents_table: str | None = _env("OPSRUNBOOK_INCIDENTS_TABLE")
+    snapshots_table: str | None = _env("OPSRUNBOOK_SNAPSHOTS_TABLE")
+    packets_table: str | None = _env("OPSRUNBOOK_PACKETS_TABLE")
+    pr_review_requests_table: str | None = _env("OPSRUNBOOK_PR_REVIEW_REQUESTS_TABLE")
+    evidence_bucket: str | None = _env("OPSRUNBOOK_EVIDENCE_BUCKET")
+    dagster_ui_url: str = Field(default="http://127.0.0.1:3000", validation_alias="DAGSTER_UI_URL")
+    max_body_bytes: int = Field(default=256 * 1024, gt=0, validation_alias="OPSRUNBOOK_API_MAX_BODY_BYTES")
+    webhook_max_body_bytes: int = Field(
+        default=1024 * 1024, gt=0, validation_alias="OPSRUNBOOK_WEBHOOK_MAX_BODY_BYTES"
+    )
+
+    @field_validator("api_keys", "github_webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
+
+    def resource_names(self) -> ResourceNames:
+        """Table/bucket names with exactly the semantics of ``ResourceNames.from_env``."""
+        env = {
+            name: getattr(self, attr) for name, attr in _NAME_ENV.items() if getattr(self, attr) is not None
+        }
+        return ResourceNames.from_env(env)
+
+    def aws_target(self) -> AwsTarget:
+        return AwsTarget(region=self.aws_region, endpoint_url=self.aws_endpoint_url or None)
+
+    def dagster_run_url(self, dagster_run_id: str) -> str:
+        return f"{self.dagster_ui_url.rstrip('/')}/runs/{dagster_run_id}"

@@ -1,0 +1,1 @@
+"""GitHub webhook handling that needs no web framework: signatures and normalization (no FastAPI)."""

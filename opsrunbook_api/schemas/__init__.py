@@ -1,0 +1,1 @@
+"""Response (and small request) models of the HTTP API. Pydantic only: no FastAPI imports."""

@@ -1,0 +1,1 @@
+"""Service layer between the routes and the stores: no FastAPI here, only domain errors."""

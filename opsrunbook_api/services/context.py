@@ -1,0 +1,66 @@
+"""What every request shares: settings, the stores (built lazily, no I/O until first use), secrets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from opsrunbook_api.core.config import Settings
+from opsrunbook_api.core.secrets import SecretSource
+from opsrunbook_api.services.artifacts import ArtifactService
+from opsrunbook_api.services.deliveries import DeliveryService
+from opsrunbook_api.services.health import HealthService
+from opsrunbook_api.services.incidents import IncidentService
+from opsrunbook_api.services.replays import ReplayService
+from opsrunbook_api.services.webhooks import GitHubWebhookService
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    deps: PipelineDeps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deps = PipelineDeps(target=self.settings.aws_target(), names=self.settings.resource_names())
+
+    def _ssm(self) -> Any:
+        return self.deps.client("ssm", max_attempts=2, read_timeout=10.0)
+
+    @cached_property
+    def api_keys(self) -> SecretSource:
+        return SecretSource("API keys", self.settings.api_keys, self.settings.api_keys_parameter, self._ssm)
+
+    @cached_property
+    def webhook_secret(self) -> SecretSource:
+        return SecretSource(
+            "GitHub webhook secret",
+            self.settings.github_webhook_secret,
+            self.settings.github_webhook_secret_parameter,
+            self._ssm,
+        )
+
+    @cached_property
+    def incidents(self) -> IncidentService:
+        return IncidentService(self.deps, self.settings.dagster_run_url)
+
+    @cached_property
+    def artifacts(self) -> ArtifactService:
+        return ArtifactService(self.deps, self.incidents)
+
+    @cached_property
+    def replays(self) -> ReplayService:
+        return ReplayService(self.deps, self.incidents)
+
+    @cached_property
+    def deliveries(self) -> DeliveryService:
+        return DeliveryService(self.deps.client("dynamodb"), self.deps.names.pr_review_requests_table)
+
+    @cached_property
+    def webhooks(self) -> GitHubWebhookService:
+        return GitHubWebhookService(self.webhook_secret, self.deliveries)
+
+    @cached_property
+    def health(self) -> HealthService:
+        return HealthService(self)

@@ -1,0 +1,100 @@
+"""Liveness and readiness: can the API reach the tables and the bucket it needs?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from opsrunbook_api.schemas.health import CheckOut, ConfigSummary, HealthOut, SecretConfigOut
+
+if TYPE_CHECKING:
+    from opsrunbook_api.services.context import ApiContext
+
+
+def _without_userinfo(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code") or type(exc).__name__)
+    return type(exc).__name__
+
+
+def _table(dynamodb: Any, table: str) -> CheckOut:
+    try:
+        status = dynamodb.describe_table(TableName=table)["Table"]["TableStatus"]
+    except Exception as exc:
+        return CheckOut(ok=False, detail=_error(exc))
+    return CheckOut(ok=status == "ACTIVE", detail=str(status))
+
+
+def _bucket(s3: Any, bucket: str) -> CheckOut:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except Exception as exc:
+        return CheckOut(ok=False, detail=_error(exc))
+    return CheckOut(ok=True, detail="reachable")
+
+
+@dataclass
+class HealthService:
+    context: ApiContext
+
+    def _clients(self) -> tuple[Any, Any]:
+        deps = self.context.deps
+        return (
+            deps.client("dynamodb", max_attempts=1, read_timeout=5.0),
+            deps.client("s3", max_attempts=1, read_timeout=5.0),
+        )
+
+    def check(self) -> HealthOut:
+        """Every table and the bucket, probed concurrently (one slow dependency costs one timeout)."""
+        names = self.context.deps.names
+        probes: dict[str, Callable[[], CheckOut]] = {}
+        try:
+            dynamodb, s3 = self._clients()
+        except Exception as exc:
+            checks = {"aws": CheckOut(ok=False, detail=_error(exc))}
+        else:
+            for table in names.tables:
+                probes[f"table:{table}"] = partial(_table, dynamodb, table)
+            probes[f"bucket:{names.evidence_bucket}"] = partial(_bucket, s3, names.evidence_bucket)
+            with ThreadPoolExecutor(max_workers=len(probes)) as pool:
+                futures = {name: pool.submit(probe) for name, probe in probes.items()}
+                checks = {name: future.result() for name, future in futures.items()}
+        ready = all(c.ok for c in checks.values())
+        return HealthOut(
+            status="ok" if ready else "degraded", live=True, ready=ready, checks=checks, config=self.summary()
+        )
+
+    def summary(self) -> ConfigSummary:
+        settings, names, context = self.context.settings, self.context.deps.names, self.context
+        return ConfigSummary(
+            aws_region=settings.aws_region,
+            aws_endpoint_url=_without_userinfo(settings.aws_endpoint_url),
+            tables={
+                "incident_requests": names.incident_requests_table,
+                "incidents": names.incidents_table,
+                "snapshots": names.snapshots_table,
+                "packets": names.packets_table,
+                "pr_review_requests": names.pr_review_requests_table,
+            },
+            evidence_bucket=names.evidence_bucket,
+            dagster_ui_url=_without_userinfo(settings.dagster_ui_url) or "",
+            max_body_bytes=settings.max_body_bytes,
+            api_keys=SecretConfigOut(source=context.api_keys.origin, loaded=context.api_keys.loaded),
+            github_webhook_secret=SecretConfigOut(
+                source=context.webhook_secret.origin, loaded=context.webhook_secret.loaded
+            ),
+        )
