@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from contracts._base import LongText, Name, Sha256, ShortText, StrictModel, UtcDatetime
 
@@ -18,7 +18,12 @@ class ReviewEventName(StrEnum):
     issue_comment = "issue_comment"
 
 
+#: Code and comment text keep their whitespace exactly (indentation and trailing newlines are edits too).
+_VERBATIM = ConfigDict(extra="forbid", str_strip_whitespace=False, populate_by_name=True)
+
+
 class InlineContext(StrictModel):
+    model_config = _VERBATIM
     path: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     line: int | None = None
     original_line: int | None = None
@@ -30,6 +35,7 @@ class InlineContext(StrictModel):
 
 
 class GitHubPRReviewEventV1(StrictModel):
+    model_config = _VERBATIM
     schema_version: Literal["github_pr_review_event.v1"] = "github_pr_review_event.v1"
     delivery_id: Name
     event: ReviewEventName
@@ -57,6 +63,7 @@ class FixDecision(StrEnum):
 
 
 class ProposedEdit(StrictModel):
+    model_config = _VERBATIM
     path: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     start_line: int = Field(ge=1)
     end_line: int = Field(ge=1)

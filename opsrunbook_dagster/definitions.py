@@ -13,6 +13,7 @@ from opsrunbook_dagster.defs.outputs_assets import (
     evidence_snapshot,
     incident_packet,
 )
+from opsrunbook_dagster.defs.pr_review import pr_fix_plan, pr_review_event, pr_review_job, pr_review_sensor
 from opsrunbook_dagster.defs.replay_sensor import replay_request_sensor
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.defs.sensors import (
@@ -23,12 +24,21 @@ from opsrunbook_dagster.defs.sensors import (
 )
 
 defs = dg.Definitions(
-    assets=[incident_evidence, evidence_snapshot, incident_packet, action_plan, action_results],
+    assets=[
+        incident_evidence,
+        evidence_snapshot,
+        incident_packet,
+        action_plan,
+        action_results,
+        pr_review_event,
+        pr_fix_plan,
+    ],
     asset_checks=[snapshot_hashes_match, packet_grounded, plan_deterministic],
-    jobs=[incident_job],
+    jobs=[incident_job, pr_review_job],
     sensors=[
         incident_request_sensor,
         replay_request_sensor,
+        pr_review_sensor,
         incident_run_started,
         incident_run_succeeded,
         incident_run_failed,

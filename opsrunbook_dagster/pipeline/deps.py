@@ -57,6 +57,16 @@ class PipelineDeps:
         )
 
     @cached_property
+    def pr_reviews(self) -> RequestStore:
+        """Queued GitHub review deliveries (same queue mechanics as incident requests)."""
+        return RequestStore(
+            self.client("dynamodb"),
+            self.names.pr_review_requests_table,
+            self.names.incidents_table,
+            row_sk="EVENT",
+        )
+
+    @cached_property
     def incidents(self) -> IncidentStore:
         return IncidentStore(
             self.client("dynamodb"),

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.stores.requests_table import RequestStore
+
+
+def forward(store: RequestStore, pk: str, status: str, **extra: Any) -> bool:
+    """Move a queued row forward to ``status`` (and out of the pending index)."""
+    return store.transition(pk, from_status=None, to_status=status, dequeue=True, forward_only=True, **extra)
 
 
 def mark_run(

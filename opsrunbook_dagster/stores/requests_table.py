@@ -63,6 +63,8 @@ class RequestStore:
     dynamodb: Any
     requests_table: str
     incidents_table: str
+    #: Sort key of queued rows ("REQUEST" for incident requests, "EVENT" for GitHub deliveries).
+    row_sk: str = "REQUEST"
 
     def submit(self, event: IncidentEventV1, now: datetime | None = None) -> SubmitOutcome:
         """Idempotent on ``event_id``: request row + incident META/RUN rows, all or nothing."""
@@ -152,7 +154,7 @@ class RequestStore:
 
     def get(self, pk: str) -> RequestRow | None:
         item = self.dynamodb.get_item(
-            TableName=self.requests_table, Key=to_item({"pk": pk, "sk": "REQUEST"}), ConsistentRead=True
+            TableName=self.requests_table, Key=to_item({"pk": pk, "sk": self.row_sk}), ConsistentRead=True
         ).get("Item")
         if not item:
             return None
@@ -221,7 +223,7 @@ class RequestStore:
         try:
             self.dynamodb.update_item(
                 TableName=self.requests_table,
-                Key=to_item({"pk": pk, "sk": "REQUEST"}),
+                Key=to_item({"pk": pk, "sk": self.row_sk}),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,

@@ -1,0 +1,93 @@
+"""The PR review cycle: pr-review-requests rows → pr_reviews partitions → pr_review_event → pr_fix_plan."""
+
+from typing import Any
+
+import dagster as dg
+
+from contracts.canonical import canonical_json
+from contracts.github import GitHubPRReviewEventV1, PRFixPlanV1
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.pipeline.status import forward
+from opsrunbook_dagster.planning.pr_fix import plan_fix
+
+GROUP = "pr_review"
+pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
+
+
+def _keys(delivery_id: str) -> tuple[str, str]:
+    return f"pr-reviews/{delivery_id}/event.json", f"pr-reviews/{delivery_id}/plan.json"
+
+
+@dg.asset(group_name=GROUP, partitions_def=pr_reviews, kinds={"github", "s3"})
+def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
+    """The normalized review event of one webhook delivery (github_pr_review_event.v1)."""
+    deps = aws.deps()
+    row = deps.pr_reviews.get(f"DELIVERY#{context.partition_key}")
+    if row is None:
+        raise dg.Failure(f"no stored delivery {context.partition_key}")
+    event = GitHubPRReviewEventV1.model_validate_json(row.body)
+    stored = deps.objects.put_bytes(_keys(context.partition_key)[0], canonical_json(event))
+    return dg.MaterializeResult(
+        metadata={
+            "s3_uri": dg.MetadataValue.url(stored.uri),
+            "repo": event.repo,
+            "pr": event.pr_number,
+            "event": f"{event.event.value}/{event.action}",
+            "author": event.author_login,
+        }
+    )
+
+
+@dg.asset(group_name=GROUP, partitions_def=pr_reviews, deps=[pr_review_event], kinds={"github", "s3"})
+def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
+    """Deterministic fix plan: suggestion blocks → exact edits; /opsrunbook stop → pause; else a human."""
+    deps = aws.deps()
+    event_key, plan_key = _keys(context.partition_key)
+    event = deps.objects.get_model(event_key, GitHubPRReviewEventV1)
+    plan: PRFixPlanV1 = plan_fix(event)
+    stored = deps.objects.put_json(plan_key, plan)
+    forward(deps.pr_reviews, f"DELIVERY#{context.partition_key}", "SUCCEEDED", decision=plan.decision.value)
+    metadata: dict[str, Any] = {
+        "s3_uri": dg.MetadataValue.url(stored.uri),
+        "decision": plan.decision.value,
+        "reason": plan.reason,
+        "edits": len(plan.edits),
+    }
+    return dg.MaterializeResult(metadata=metadata)
+
+
+pr_review_job = dg.define_asset_job(
+    "pr_review_job",
+    selection=dg.AssetSelection.groups(GROUP),
+    executor_def=dg.in_process_executor,
+    description="Normalize a review delivery and plan follow-up edits on the PR.",
+)
+
+
+@dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
+    """Each stored delivery becomes one partition and one run (run_key = delivery id)."""
+    store = aws.deps().pr_reviews
+    requests = []
+    for row in store.pending(limit=50):
+        delivery_id = row.pk.split("#", 1)[-1]
+        try:
+            GitHubPRReviewEventV1.model_validate_json(row.body)
+        except ValueError as exc:
+            store.transition(
+                row.pk, from_status=None, to_status="REJECTED", dequeue=True, reason=str(exc)[:500]
+            )
+            continue
+        if row.status == "SCHEDULED" and context.instance.get_run_ids(
+            filters=dg.RunsFilter(tags={"dagster/run_key": delivery_id}), limit=1
+        ):
+            store.transition(row.pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
+            continue
+        if row.status == "REQUESTED":
+            store.transition(row.pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
+        requests.append(dg.RunRequest(run_key=delivery_id, partition_key=delivery_id))
+    keys = [r.partition_key for r in requests if r.partition_key]
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[pr_reviews.build_add_request(keys)] if keys else [],
+    )

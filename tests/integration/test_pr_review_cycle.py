@@ -1,0 +1,93 @@
+"""Webhook → pr-review-requests row → pr_review_sensor → pr_review_event → pr_fix_plan."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import pytest
+from fastapi.testclient import TestClient
+
+from contracts.github import PRFixPlanV1
+from opsrunbook_api.main import create_app
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.defs.pr_review import pr_fix_plan, pr_review_event, pr_review_sensor
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.sandbox.server import SandboxServer
+from tests.conftest import isolated
+from tests.integration.api_support import settings_for
+from tests.integration.test_api_webhooks import deliver
+
+pytestmark = pytest.mark.integration
+PREFIX = "prcycle-"
+
+
+@pytest.fixture(scope="module")
+def deps(aws: AwsTarget) -> PipelineDeps:
+    return PipelineDeps(target=aws, names=isolated(aws, PREFIX))
+
+
+@pytest.fixture(scope="module")
+def client(aws: AwsTarget, deps: PipelineDeps) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(aws, deps.names))) as test_client:
+        yield test_client
+
+
+def _review_comment(body: str, head_ref: str) -> dict[str, Any]:
+    return {
+        "action": "created",
+        "comment": {
+            "id": 4242,
+            "body": body,
+            "path": "incidents/inc-1.md",
+            "line": 12,
+            "original_line": 12,
+            "start_line": None,
+            "side": "RIGHT",
+            "diff_hunk": "@@ -10,3 +10,3 @@",
+            "commit_id": "a" * 40,
+            "html_url": "https://github.com/acme/payment-gateway/pull/7#discussion_r1",
+            "user": {"login": "octocat", "type": "User"},
+        },
+        "pull_request": {"number": 7, "head": {"ref": head_ref, "sha": "a" * 40}},
+        "repository": {"full_name": "acme/payment-gateway"},
+        "sender": {"login": "octocat", "type": "User"},
+    }
+
+
+def test_a_suggestion_flows_from_webhook_to_a_fix_plan(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps
+) -> None:
+    delivery = str(uuid.uuid4())
+    body = "Shorter, please:\n```suggestion\ntimeout: 6s\n```"
+    response = deliver(
+        client,
+        "pull_request_review_comment",
+        _review_comment(body, "opsrunbook/incident-inc-1"),
+        delivery_id=delivery,
+    )
+    assert response.status_code == 202, response.text
+    resource = OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = pr_review_sensor(dg.build_sensor_context(instance=instance, resources={"aws": resource}))
+        assert [r.run_key for r in tick.run_requests] == [delivery]  # type: ignore[union-attr]
+        instance.add_dynamic_partitions("pr_reviews", [delivery])
+        result = dg.materialize(
+            [pr_review_event, pr_fix_plan],
+            partition_key=delivery,
+            instance=instance,
+            resources={"aws": resource},
+        )
+    assert result.success
+    plan = PRFixPlanV1.model_validate(deps.objects.get_json(f"pr-reviews/{delivery}/plan.json"))
+    assert plan.decision.value == "apply" and plan.edits[0].replacement == "timeout: 6s\n"
+    assert plan.edits[0].start_line == plan.edits[0].end_line == 12
+    row = deps.pr_reviews.get(f"DELIVERY#{delivery}")
+    assert row is not None and row.status == "SUCCEEDED" and "queue" not in row.raw
+    assert json.loads(row.body)["delivery_id"] == delivery
