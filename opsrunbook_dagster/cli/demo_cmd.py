@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from contracts.actions import ActionPlanV1, ActionResultV1
 from contracts.canonical import to_jsonable
 from contracts.ids import partition_key
@@ -21,13 +23,16 @@ from opsrunbook_dagster.cli.errors import bad_input_exits_2
 from opsrunbook_dagster.cli.progress import RunWatcher
 from opsrunbook_dagster.cli.sandbox_cmd import DEFAULT_SCENARIO, client_env
 from opsrunbook_dagster.cli.signals import install_stop_event
-from opsrunbook_dagster.cli.stack import REPO_ROOT, DagsterDev
+from opsrunbook_dagster.cli.stack import REPO_ROOT, ApiServer, DagsterDev
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer, free_port
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, results_key
+
+#: The demo's API key (the sandbox is local and throwaway).
+DEMO_API_KEY = "demo-key-change-me"
 
 
 def _say(message: str) -> None:
@@ -77,18 +82,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ensure_resources(target, ResourceNames.from_env())
         env = {**os.environ, **client_env(sandbox.endpoint_url)}
         stack = DagsterDev(home=Path(args.home).resolve(), env=env, port=_port(args.ui_port))
+        api = ApiServer(
+            env={**env, "OPSRUNBOOK_API_KEYS": DEMO_API_KEY, "DAGSTER_UI_URL": ""}, port=_port(args.api_port)
+        )
         _say(f"sandbox (moto server): {sandbox.endpoint_url}")
-        _say("starting Dagster (webserver + daemon)…")
+        _say("starting Dagster (webserver + daemon) and the API…")
         stack.start()
+        api.env["DAGSTER_UI_URL"] = stack.url
+        api.start()
         try:
             _say(f"Dagster UI: {stack.url}")
+            _say(f"API:        {api.url}/docs  (X-API-Key: {DEMO_API_KEY})")
             deps = PipelineDeps(target=target, names=ResourceNames.from_env())
             report = seed_scenario(target, scenario)
             assert report.request is not None
             event = report.request
-            outcome = deps.requests.submit(event)
+            response = requests.post(
+                f"{api.url}/v1/incidents",
+                data=event.model_dump_json(),
+                headers={"X-API-Key": DEMO_API_KEY, "Content-Type": "application/json"},
+                timeout=30,
+            )
+            response.raise_for_status()
+            accepted = response.json()
+            outcome = deps.requests.submit(event)  # idempotent: returns the ids the API just stored
             key = partition_key(outcome.incident_id, outcome.run_id)
-            _say(f"submitted incident {outcome.incident_id} (partition {key})")
+            _say(f"POST /v1/incidents → {response.status_code} {accepted}")
+            _say(f"incident {outcome.incident_id} (partition {key})")
             submitted = time.monotonic()
             watcher = RunWatcher(deps, outcome.incident_id, outcome.run_id, event.event_id)
             finished = watcher.follow(lambda name, s: _say(f"  [{s:5.1f}s] {name}"), timeout=args.timeout)
@@ -102,6 +122,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             result = _outcome(deps, outcome.incident_id, outcome.run_id)
             if args.json:
                 payload = {
+                    "api_url": api.url,
                     "incident_id": outcome.incident_id,
                     "run_id": outcome.run_id,
                     "partition_key": key,
@@ -119,6 +140,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             stop.wait()
             _say("stopping…")
         finally:
+            api.stop()
             stack.stop()
     return 0
 
@@ -130,6 +152,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.add_argument("--json", action="store_true", help="print one JSON object describing the outcome")
     demo.add_argument("--aws-port", type=int, default=4566)
     demo.add_argument("--ui-port", type=int, default=3000)
+    demo.add_argument("--api-port", type=int, default=8000)
     demo.add_argument("--home", default=str(REPO_ROOT / ".dagster_home"), help="DAGSTER_HOME to use")
     demo.add_argument("--timeout", type=float, default=180.0)
     demo.set_defaults(func=cmd_demo)
