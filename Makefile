@@ -34,7 +34,11 @@ demo: install
 
 # Benchmarks write JSON into benchmarks/results/ (never timed unit tests).
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.pipeline_bench
+	$(BIN)/python -m benchmarks.api_bench
+	$(BIN)/python -m benchmarks.loghub_ga
+	$(BIN)/python -m benchmarks.nab_windows
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -111,6 +111,7 @@ class ApiServer:
 
     env: dict[str, str]
     port: int = 8000
+    log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -119,6 +120,8 @@ class ApiServer:
 
     def start(self, timeout: float = 60.0) -> None:
         import requests
+
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
 
         self.process = subprocess.Popen(
             [
@@ -132,8 +135,8 @@ class ApiServer:
                 "warning",
             ],
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_restore_sigint,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,30 @@ def wait_until_ready(endpoint_url: str, timeout: float = 15.0) -> None:
     raise RuntimeError(f"moto server at {endpoint_url} not ready after {timeout}s: {last_error}")
 
 
+_DYNAMODB_LOCK = threading.Lock()
+
+
+def serialize_dynamodb() -> None:
+    """Make moto's DynamoDB safe under concurrent requests (idempotent).
+
+    moto implements TransactWriteItems by deep-copying whole tables and restoring them on
+    failure; two requests at once corrupt that copy (HTTP 500) or roll back the other request's
+    write. Real DynamoDB has no such problem, so the sandbox serializes DynamoDB requests.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.call_action, "_opsrunbook_serialized", False):
+        return
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return original(self)
+
+    call_action._opsrunbook_serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def quiet_moto_logs() -> None:
     """Keep werkzeug request lines and interpreter chatter out of the user's terminal."""
     for name in ("werkzeug", "moto", "moto.stepfunctions"):
@@ -70,6 +95,7 @@ class SandboxServer:
         # itself, at http://localhost:$MOTO_PORT; point it at this server's port.
         os.environ["MOTO_PORT"] = str(self.port)
         quiet_moto_logs()
+        serialize_dynamodb()
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wait_until_ready(self.endpoint_url)
