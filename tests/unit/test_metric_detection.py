@@ -1,0 +1,131 @@
+"""Metric anomaly detection on synthetic series: level shifts, spikes, direction, minimum evidence,
+bursty and daily-recurring baselines, sparse counts, and false alarms on plain noise."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from contracts.evidence import MetricSeries, MetricSpec
+from opsrunbook_dagster.analysis.metric_findings import analyse_series
+
+START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+
+
+def spec(metric: str = "CPUUtilization", stat: str = "Average", period: int = 60) -> MetricSpec:
+    return MetricSpec(
+        id="m0",
+        namespace="AWS/Lambda",
+        metric=metric,
+        dimensions={"FunctionName": "checkout"},
+        stat=stat,
+        period=period,
+        label=metric,
+    )
+
+
+def judge(
+    values: list[float],
+    incident: int,
+    metric: str = "CPUUtilization",
+    stat: str = "Average",
+    period: int = 60,
+) -> tuple[float, int, str] | None:
+    """Run the analyzer on ``values`` whose last ``incident`` points are the incident window."""
+    times = [START + timedelta(seconds=period * i) for i in range(len(values))]
+    series = MetricSeries(id="m0", label=metric, status_code="Complete", timestamps=times, values=values)
+    return analyse_series(spec(metric, stat, period), series, times[len(values) - incident].timestamp())
+
+
+def noise(n: int, mean: float = 100.0, sd: float = 5.0, seed: int = 7) -> list[float]:
+    rng = random.Random(seed)
+    return [round(rng.gauss(mean, sd), 3) for _ in range(n)]
+
+
+def test_level_shift_is_reported_with_the_window_median() -> None:
+    values = noise(90) + noise(30, mean=160.0, seed=8)
+    result = judge(values, 30)
+    assert result is not None
+    z, point, text = result
+    assert text.startswith("level shift: median 1") and z >= 4.0
+    assert point >= 90 and values[point] == max(values[90:])
+
+
+def test_shift_late_in_the_window_is_a_sustained_shift() -> None:
+    values = noise(120) + noise(45, seed=9) + noise(15, mean=150.0, seed=10)
+    result = judge(values, 60)
+    assert result is not None and result[2].startswith("sustained shift: median of 12 points")
+    assert result[1] >= 165
+
+
+def test_single_spike_is_reported_at_its_point() -> None:
+    values = noise(120) + noise(30, seed=11)
+    values[140] = 400.0
+    result = judge(values, 30)
+    assert result is not None
+    assert result[1] == 140 and result[2].startswith("spike: 400 vs baseline median 10")
+
+
+def test_direction_errors_up_invocations_down_others_both_ways() -> None:
+    base = noise(60, mean=50.0, sd=2.0)
+    up, down = base + [90.0] * 30, base + [10.0] * 30
+    assert judge(up, 30, "Errors") is not None
+    assert judge(down, 30, "Errors") is None
+    assert judge(down, 30, "Invocations") is not None
+    assert judge(up, 30, "Invocations") is None
+    assert judge(up, 30, "NetworkIn") is not None
+    assert judge(down, 30, "NetworkIn") is not None
+
+
+@pytest.mark.parametrize(("baseline", "incident"), [(5, 30), (60, 2)])
+def test_too_little_evidence_is_not_judged(baseline: int, incident: int) -> None:
+    assert judge([1.0] * baseline + [500.0] * incident, incident) is None
+
+
+def test_bursty_series_is_judged_against_its_own_bursts() -> None:
+    def bursts(n: int, height: float, seed: int) -> list[float]:
+        rng = random.Random(seed)
+        return [height * rng.uniform(0.8, 1.0) if i % 40 < 3 else 0.0 for i in range(n)]
+
+    base = bursts(240, 1e8, 1)
+    assert judge(base + bursts(80, 1e8, 2), 80, "DiskWriteBytes", period=300) is None
+    assert judge(base + bursts(80, 3e8, 3), 80, "DiskWriteBytes", period=300) is not None
+
+
+def test_a_nightly_spike_is_normal_but_the_same_spike_at_noon_is_not() -> None:
+    period, day = 300, 288  # 5-minute points; 3 days of baseline, 1 day of incident
+    values = noise(4 * day, mean=10.0, sd=0.5, seed=4)
+    for d in range(3):
+        values[d * day + 36 + d] = 60.0  # ~03:00 every night, drifting a few minutes
+    nightly = list(values)
+    nightly[3 * day + 38] = 58.0
+    assert judge(nightly, day, period=period) is None
+    noon = list(values)
+    noon[3 * day + 144] = 58.0
+    result = judge(noon, day, period=period)
+    assert result is not None and result[1] == 3 * day + 144
+
+
+def test_sparse_error_counts_need_a_real_increase() -> None:
+    rng = random.Random(5)
+    base = [float(rng.random() < 0.15) for _ in range(60)]
+    assert judge(base + [0.0] * 10 + [2.0] + [0.0] * 19, 30, "Errors", "Sum") is None
+    assert judge(base + [0.0] * 10 + [5.0] * 20, 30, "Errors", "Sum") is not None
+
+
+def test_plain_noise_raises_no_alarm() -> None:
+    alarms = [seed for seed in range(100) if judge(noise(90, seed=seed), 30) is not None]
+    assert alarms == []
+    counts = [
+        seed
+        for seed in range(100)
+        if judge([float(random.Random(seed).randint(0, 3)) for _ in range(90)], 30, "Errors", "Sum")
+    ]
+    assert counts == []
+
+
+def test_analysis_is_deterministic() -> None:
+    values = noise(90) + noise(30, mean=140.0, seed=12)
+    assert judge(values, 30) == judge(list(values), 30)
