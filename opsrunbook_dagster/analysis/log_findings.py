@@ -11,16 +11,24 @@ from contracts._base import Severity
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.lambda_platform import EXIT_RE, OOM_RE, parse_report
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
-from opsrunbook_dagster.analysis.signatures import signature_of
+from opsrunbook_dagster.analysis.signatures import has_stack, signature_of
 from opsrunbook_dagster.analysis.stats import clamp, poisson_sf, significance
 
 THROTTLE_RE = re.compile(
     r"(?i)throttl|ProvisionedThroughputExceeded|Rate exceeded|TooManyRequests|SlowDown|RequestLimitExceeded|"
-    r"ThrottlingException|TransactionConflict.*throttl"
+    r"ThrottlingException|TransactionConflict.*throttl|Too Many Requests|"
+    r"(?:status|statusCode|status_code|HTTP)[\"':= ]{0,3}429\b"
 )
 DEPENDENCY_RE = re.compile(
-    r"(?i)ECONNREFUSED|ECONNRESET|ETIMEDOUT|connection refused|connection reset|could not connect|"
-    r"connect timeout|timeout connecting|no route to host|name or service not known|ENOTFOUND|503 Service Unavailable"
+    r"(?i)ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|connection refused|connection reset|could not connect|"
+    r"can't connect|unable to connect|failed to connect|connect timeout|connection timed out|timeout connecting|"
+    r"timed out connecting|no route to host|name or service not known|ENOTFOUND|503 Service Unavailable|"
+    r"502 Bad Gateway|504 Gateway Time|too many connections|too many clients|remaining connection slots|"
+    r"connection pool (?:is )?(?:exhausted|full)|"
+    r"(?:timed out|timeout) (?:waiting for|acquiring|obtaining) (?:a )?(?:\w+ )?connection|"
+    r"connection to server\b[^\n]*\bfailed|"
+    r"could not (?:obtain|acquire|get) (?:a )?(?:database )?connection|server closed the connection|"
+    r"lost connection to|connection (?:was )?closed unexpectedly|ConnectTimeout|upstream connect error"
 )
 MIN_COUNT = 3
 MIN_RATIO = 2.0
@@ -44,6 +52,7 @@ def function_of(log_group: str) -> str:
 
 
 def classify(signature: str, error_type: str | None, sample: str, is_traceback: bool) -> FindingKind:
+    """The kind of problem a signature shows; ``is_traceback``: its events carry a stack trace."""
     if error_type == "Lambda.Timeout":
         return FindingKind.lambda_timeout
     if error_type == "Runtime.OutOfMemory" or OOM_RE.search(sample):
@@ -57,7 +66,7 @@ def classify(signature: str, error_type: str | None, sample: str, is_traceback: 
     return FindingKind.log_signature
 
 
-def _spread(indices: list[int], n: int) -> list[int]:
+def spread(indices: list[int], n: int) -> list[int]:
     if len(indices) <= n:
         return indices
     step = (len(indices) - 1) / (n - 1)
@@ -105,12 +114,10 @@ def _draft(handles: EvidenceHandles, group: _Group, kind: FindingKind, extra_tit
     confidence = clamp(0.5 + 0.025 * strength + bonus + (0.03 if b == 0 else 0.0), 0.0, 0.93)
     first, last = _times(handles, group.incident)
     novelty = "new in this window (none in the baseline)" if b == 0 else f"{k / b:.1f}x the baseline ({b})"
-    refs = [
-        handles.ref("logs", f"/rows/{i}")
-        for i in _spread(
-            sorted(group.incident, key=lambda i: handles.logs.rows[i].timestamp), REFS_PER_FINDING
-        )
-    ]  # type: ignore[union-attr]
+    assert handles.logs is not None
+    rows = handles.logs.rows
+    ordered = sorted(group.incident, key=lambda i: rows[i].timestamp)
+    refs = [handles.ref("logs", f"/rows/{i}") for i in spread(ordered, REFS_PER_FINDING)]
     if group.baseline:
         refs.append(handles.ref("logs", f"/rows/{group.baseline[0]}"))
     subject = function_of(group.log_group)
@@ -170,9 +177,7 @@ def log_drafts(handles: EvidenceHandles) -> list[Draft]:
     for key in sorted(groups):
         group = groups[key]
         sample = "\n".join(group.messages)
-        kind = classify(
-            group.signature, group.error_type, sample, "Traceback (most recent call last)" in sample
-        )
+        kind = classify(group.signature, group.error_type, sample, any(has_stack(m) for m in group.messages))
         draft = _draft(handles, group, kind)
         if draft:
             drafts.append(draft)

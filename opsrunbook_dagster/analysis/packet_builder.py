@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts._base import Severity
 from contracts.packet import IncidentPacketV1, ModelTrace, SnapshotRef
 from opsrunbook_dagster.analysis import ANALYZER_VERSION
+from opsrunbook_dagster.analysis.cold_starts import cold_start_drafts
 from opsrunbook_dagster.analysis.correlate import correlate, rank
 from opsrunbook_dagster.analysis.log_findings import log_drafts
 from opsrunbook_dagster.analysis.metric_findings import metric_drafts
@@ -18,7 +19,10 @@ ACTIONABLE = 0.5
 
 def build_packet(handles: EvidenceHandles) -> IncidentPacketV1:
     snapshot = handles.snapshot
-    drafts = rank(correlate(stepfn_drafts(handles) + log_drafts(handles) + metric_drafts(handles)))
+    drafts = (
+        stepfn_drafts(handles) + log_drafts(handles) + cold_start_drafts(handles) + metric_drafts(handles)
+    )
+    drafts = rank(correlate(drafts, handles))
     findings = [d.to_finding() for d in drafts[:MAX_FINDINGS]]
     actionable = [f for f in findings if f.confidence > ACTIONABLE]
     severity = max(

@@ -12,7 +12,8 @@ from opsrunbook_dagster.analysis.masking import mask
 MAX_SIGNATURE_CHARS = 300
 # "2026-11-26T10:00:00.000Z\t<request id>\tERROR\t…" (Node) and "[ERROR]\t<ts>\t<request id>\t…" (Python)
 _LAMBDA_PREFIX = re.compile(
-    r"^(?:\[(?P<lvl1>[A-Z]+)\]\s+)?(?:\d{4}-\d{2}-\d{2}T[\d:.]+Z?\s+)?(?:[0-9a-f]{8}-[0-9a-f-]{27}\s+)?(?:(?P<lvl2>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\s+)?"
+    r"^(?:\[(?P<lvl1>[A-Z]+)\]\s+)?(?:\d{4}-\d{2}-\d{2}T[\d:.]+Z?\s+)?(?:\[(?P<lvl3>[A-Z]+)\]\s+)?"
+    r"(?:[0-9a-f]{8}-[0-9a-f-]{27}\s+)?(?:(?P<lvl2>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\s+)?"
 )
 _PY_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<fn>\S+)')
 _PY_EXC = re.compile(
@@ -23,7 +24,20 @@ _JAVA_FRAME = re.compile(r"at (?P<fn>[\w.$]+)\((?P<file>[\w$]+\.java):(?P<line>\
 _LEVEL_KEYS = ("level", "severity", "levelname", "log_level", "lvl")
 _TYPE_KEYS = ("errorType", "error_type", "exception", "exc_type", "errorCode", "error_code")
 _MESSAGE_KEYS = ("errorMessage", "message", "msg", "error", "event")
-_LIBRARY_PATHS = ("site-packages", "dist-packages", "/var/runtime/", "/var/lang/", "/usr/lib/python")
+_LIBRARY_PATHS = (
+    "site-packages",
+    "dist-packages",
+    "/var/runtime/",
+    "/var/lang/",
+    "/usr/lib/python",
+    "node_modules",
+    "node:internal",
+)
+# Node.js runtimes log an uncaught error as "Invoke Error \t{json}" / "Uncaught Exception \t{json}"
+# (errorType, errorMessage and the stack as a list of lines).
+_NODE_UNCAUGHT = re.compile(
+    r"^(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection)\s*(?P<body>\{.*\})\s*$", re.S
+)
 _LAMBDA_PATHS = ("/var/task/", "/opt/python/", "/opt/nodejs/", "/var/runtime/", "/opt/")
 
 
@@ -87,6 +101,42 @@ def _json(body: str) -> Signature | None:
     return Signature(text=" ".join(parts)[:MAX_SIGNATURE_CHARS], level=level, error_type=error_type)
 
 
+def _node_uncaught(body: str) -> Signature | None:
+    match = _NODE_UNCAUGHT.match(body)
+    if not match:
+        return None
+    try:
+        doc = json.loads(match.group("body"))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or not doc.get("errorType"):
+        return None
+    error_type = str(doc["errorType"])
+    raw_stack = doc.get("stack")
+    stack = raw_stack if isinstance(raw_stack, list) else []
+    frames = [f for line in stack if (f := _NODE_FRAME.search(str(line)))]
+    own = [f for f in frames if not any(part in f.group("file") for part in _LIBRARY_PATHS)]
+    frame = (own or frames)[0] if frames else None
+    where = f" at {normalise_path(frame.group('file'))}" if frame else ""
+    text = f"{error_type}{where}: {mask(str(doc.get('errorMessage') or ''))}".rstrip(": ")
+    return Signature(
+        text=text[:MAX_SIGNATURE_CHARS],
+        level="ERROR",
+        error_type=error_type,
+        frame_file=normalise_path(frame.group("file")) if frame else None,
+        frame_line=int(frame.group("line")) if frame else None,
+    )
+
+
+def has_stack(message: str) -> bool:
+    """True when the event carries a stack trace (Python, Node.js or Java): an unhandled exception."""
+    if "Traceback (most recent call last)" in message:
+        return True
+    if '"stack":[' in message.replace(" ", "") and _NODE_FRAME.search(message):
+        return True
+    return "\n" in message and bool(_NODE_FRAME.search(message) or _JAVA_FRAME.search(message))
+
+
 def signature_of(message: str) -> Signature:
     """Deterministic signature for one log event (single- or multi-line)."""
     traceback = _traceback(message)
@@ -99,8 +149,11 @@ def signature_of(message: str) -> Signature:
             text="Task timed out after <num> seconds", level="ERROR", error_type="Lambda.Timeout"
         )
     prefix = _LAMBDA_PREFIX.match(first_line)
-    level = (prefix.group("lvl1") or prefix.group("lvl2")) if prefix else None
+    level = (prefix.group("lvl1") or prefix.group("lvl3") or prefix.group("lvl2")) if prefix else None
     body = first_line[prefix.end() :] if prefix else first_line
+    uncaught = _node_uncaught(body)
+    if uncaught:
+        return uncaught
     structured = _json(body)
     if structured:
         return structured
@@ -110,6 +163,8 @@ def signature_of(message: str) -> Signature:
         )
     frame = _NODE_FRAME.search(message) or _JAVA_FRAME.search(message)
     text = mask(body)
+    frame_file = None
     if frame and "\n" in message:
-        text = f"{text} at {normalise_path(frame.group('file'))}"
-    return Signature(text=text[:MAX_SIGNATURE_CHARS], level=level, error_type=None)
+        frame_file = normalise_path(frame.group("file"))
+        text = f"{text} at {frame_file}"
+    return Signature(text=text[:MAX_SIGNATURE_CHARS], level=level, error_type=None, frame_file=frame_file)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from contracts._base import Severity
+from contracts.evidence import ExecutionRecord
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
-from opsrunbook_dagster.analysis.stats import clamp
+from opsrunbook_dagster.analysis.stats import clamp, median
 
 
 def task_function(resource: str | None) -> str | None:
@@ -16,9 +17,20 @@ def task_function(resource: str | None) -> str | None:
         return None
     if ":function:" in resource:
         return resource.split(":function:", 1)[1].split(":", 1)[0]
-    if resource.startswith(("lambda:", "arn:")):
-        return None
+    if resource.startswith(("lambda:", "arn:")) or ":" in resource:
+        return None  # "<service>:<action>" is a service integration (dynamodb:putItem, sqs:sendMessage, ...)
     return resource
+
+
+def _runtime(executions: list[ExecutionRecord]) -> str:
+    """Median run time and history length of failed executions: long runs with long histories are retries."""
+    spans = [(e.stop_date - e.start_date).total_seconds() for e in executions if e.stop_date]
+    if not spans:
+        return ""
+    return (
+        f"; the failed executions ran {median(spans):.1f} s and {median([float(e.events_examined) for e in executions]):.0f}"
+        " history events on median"
+    )
 
 
 def stepfn_drafts(handles: EvidenceHandles) -> list[Draft]:
@@ -50,6 +62,12 @@ def stepfn_drafts(handles: EvidenceHandles) -> list[Draft]:
                         + (f" (cause: {cause})" if cause else "")
                         + f"; {failed} of {total} executions in the window failed"
                         + (f"; the failing task invokes Lambda {fn}" if fn else "")
+                        + (
+                            f"; the failing task is the service integration {sample.task_resource}"
+                            if sample.task_resource and not fn and ":" in sample.task_resource
+                            else ""
+                        )
+                        + _runtime([evidence.executions[i] for i in indices])
                         + "."
                     ),
                     resource=machine.arn,

@@ -1,20 +1,38 @@
-"""`opsrunbook eval` on two bundled scenarios, end to end."""
+"""`opsrunbook eval` on two bundled scenarios, end to end.
+
+The command runs in its own process, as a user runs it: moto keeps its state per process, so
+data seeded by other tests of this session (test_sandbox seeds every bundled scenario, minutes
+earlier) would otherwise leak into the scenarios being scored.
+"""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
-
-from opsrunbook_dagster.cli.main import main
 
 pytestmark = pytest.mark.integration
 
 
-def test_eval_scores_a_cause_and_a_control(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["eval", "--json", *_bundled("lambda-timeout", "healthy-control")])
-    report = json.loads(capsys.readouterr().out)
-    assert code == 0
+def test_eval_scores_a_cause_and_a_control() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "opsrunbook_dagster.cli.main",
+            "eval",
+            "--json",
+            *_bundled("lambda-timeout", "healthy-control"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     by_name = {s["scenario"]: s for s in report["scores"]}
     assert by_name["lambda-timeout"]["top1"] and by_name["lambda-timeout"]["grounding_violations"] == []
     assert by_name["healthy-control"]["passed"]
