@@ -78,7 +78,11 @@ def quiet_moto_logs() -> None:
 
 @dataclass
 class SandboxServer:
-    """A moto server in this process (a thread); ``start()`` returns its endpoint URL."""
+    """A moto server in this process (a thread); ``start()`` returns its endpoint URL.
+
+    moto's backends are global to the process, so one process runs one sandbox at a time:
+    starting a sandbox resets whatever state an earlier one in this process left.
+    """
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -99,6 +103,8 @@ class SandboxServer:
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wait_until_ready(self.endpoint_url)
+        # moto keeps its state per process: a new sandbox starts empty, whatever ran before it here.
+        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
         configure_moto(self.endpoint_url)
         return self.endpoint_url
 
