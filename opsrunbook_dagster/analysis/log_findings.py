@@ -10,8 +10,9 @@ from datetime import datetime
 from contracts._base import Severity
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.lambda_platform import EXIT_RE, OOM_RE, parse_report
+from opsrunbook_dagster.analysis.miner import SignatureMiner
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
-from opsrunbook_dagster.analysis.signatures import has_stack, signature_of
+from opsrunbook_dagster.analysis.signatures import MAX_SIGNATURE_CHARS, has_stack, signature_of
 from opsrunbook_dagster.analysis.stats import clamp, poisson_sf, significance
 
 THROTTLE_RE = re.compile(
@@ -74,18 +75,30 @@ def spread(indices: list[int], n: int) -> list[int]:
 
 
 def _groups(handles: EvidenceHandles) -> dict[tuple[str, str], _Group]:
+    """Rows grouped by (log group, signature). Plain one-line messages are grouped by the template
+    the miner finds for them within their log group (two passes, so order does not matter)."""
     assert handles.logs is not None
-    groups: dict[tuple[str, str], _Group] = {}
+    signed = []
+    miners: dict[str, SignatureMiner] = defaultdict(SignatureMiner)
     for index, row in enumerate(handles.logs.rows):
         if row.message.startswith(("REPORT RequestId", "START RequestId", "END RequestId", "INIT_START")):
             continue
         sig = signature_of(row.message)
         if sig.level in ("INFO", "DEBUG", "TRACE") and not sig.error_type:
             continue
-        key = (row.log_group, sig.text)
+        if sig.body is not None:
+            miners[row.log_group].add(sig.body)
+        signed.append((index, row, sig))
+    groups: dict[tuple[str, str], _Group] = {}
+    for index, row, sig in signed:
+        text = sig.text
+        if sig.body is not None:
+            template = miners[row.log_group].template(sig.body)
+            text = template.text[:MAX_SIGNATURE_CHARS] if template else sig.text
+        key = (row.log_group, text)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(row.log_group, sig.text, sig.error_type, sig.frame_file)
+            group = groups[key] = _Group(row.log_group, text, sig.error_type, sig.frame_file)
         (group.incident if row.window == "incident" else group.baseline).append(index)
         if len(group.messages) < 3:
             group.messages.append(row.message)

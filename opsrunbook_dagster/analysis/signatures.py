@@ -48,6 +48,8 @@ class Signature:
     error_type: str | None
     frame_file: str | None = None
     frame_line: int | None = None
+    #: The plain one-line message (prefix stripped) when nothing more specific applied: the miner groups these.
+    body: str | None = None
 
 
 def normalise_path(path: str) -> str:
@@ -167,4 +169,10 @@ def signature_of(message: str) -> Signature:
     if frame and "\n" in message:
         frame_file = normalise_path(frame.group("file"))
         text = f"{text} at {frame_file}"
-    return Signature(text=text[:MAX_SIGNATURE_CHARS], level=level, error_type=None, frame_file=frame_file)
+    return Signature(
+        text=text[:MAX_SIGNATURE_CHARS],
+        level=level,
+        error_type=None,
+        frame_file=frame_file,
+        body=None if frame_file else body,
+    )
