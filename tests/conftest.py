@@ -8,6 +8,10 @@ import pytest
 
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.fakes.base import FakeServer
+from opsrunbook_dagster.fakes.github import GitHubFake
+from opsrunbook_dagster.fakes.jira import JiraFake
+from opsrunbook_dagster.fakes.teams import TeamsFake
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.server import SandboxServer
 
@@ -37,3 +41,28 @@ def isolated(aws: AwsTarget, prefix: str) -> ResourceNames:
     )
     ensure_resources(aws, names, seed_ssm=False)
     return names
+
+
+# ---- local HTTP fakes of Jira, Teams and GitHub (fresh state per test, free ports) --------------
+
+
+@pytest.fixture
+def jira_fake() -> Iterator[FakeServer]:
+    from tests.actions_support import JIRA_EMAIL, JIRA_TOKEN
+
+    with FakeServer(JiraFake(JIRA_EMAIL, JIRA_TOKEN)) as server:
+        yield server
+
+
+@pytest.fixture
+def teams_fake() -> Iterator[FakeServer]:
+    from tests.actions_support import TEAMS_SIG
+
+    with FakeServer(TeamsFake(TEAMS_SIG)) as server:
+        yield server
+
+
+@pytest.fixture
+def github_fake() -> Iterator[FakeServer]:
+    with FakeServer(GitHubFake()) as server:
+        yield server

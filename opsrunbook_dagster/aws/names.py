@@ -18,6 +18,24 @@ SSM_PARAMETERS: dict[str, str] = {
     "/opsrunbook/teams/webhook_url": "http://127.0.0.1:8082/workflows/opsrunbook",
 }
 
+#: Action-client settings: field → (environment variable, SSM parameter under the prefix).
+#: The environment wins; unset values are read from SSM ``{OPSRUNBOOK_SSM_PREFIX}/{name}``.
+ACTION_SETTINGS: dict[str, tuple[str, str]] = {
+    "jira_base_url": ("JIRA_BASE_URL", "jira/base_url"),
+    "jira_email": ("JIRA_EMAIL", "jira/email"),
+    "jira_api_token": ("JIRA_API_TOKEN", "jira/api_token"),
+    "jira_project_key": ("JIRA_PROJECT_KEY", "jira/project_key"),
+    "jira_issue_type": ("JIRA_ISSUE_TYPE", "jira/issue_type"),
+    "teams_webhook_url": ("TEAMS_WEBHOOK_URL", "teams/webhook_url"),
+    "github_api_url": ("GITHUB_API_URL", "github/api_url"),
+    "github_app_id": ("GITHUB_APP_ID", "github/app_id"),
+    "github_private_key_b64": ("GITHUB_APP_PRIVATE_KEY_B64", "github/private_key_b64"),
+    "github_installation_id": ("GITHUB_INSTALLATION_ID", "github/installation_id"),
+}
+#: Settings whose values are secrets (never logged, never in results or metadata).
+SECRET_SETTINGS = frozenset({"jira_api_token", "teams_webhook_url", "github_private_key_b64"})
+DEFAULT_SSM_PREFIX = "/opsrunbook"
+
 
 @dataclass(frozen=True)
 class ResourceNames:

@@ -18,6 +18,7 @@ from contracts.ids import partition_key
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.cli import fakes_cmd
 from opsrunbook_dagster.cli.dagster_api import DagsterApi
 from opsrunbook_dagster.cli.errors import bad_input_exits_2
 from opsrunbook_dagster.cli.progress import RunWatcher
@@ -81,7 +82,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         target = AwsTarget(endpoint_url=sandbox.endpoint_url)
         ensure_resources(target, ResourceNames.from_env())
         env = {**os.environ, **client_env(sandbox.endpoint_url)}
+        fakes = fakes_cmd.start_stack() if args.live_actions else None
+        if fakes is not None:  # live actions: real HTTP to local Jira/Teams/GitHub fakes
+            env.update(fakes_cmd.live_actions_env(fakes))
+            _say(
+                "live actions against local fakes: " + ", ".join(f"{k} {v}" for k, v in fakes.urls().items())
+            )
         stack = DagsterDev(home=Path(args.home).resolve(), env=env, port=_port(args.ui_port))
+        stack.env.setdefault("DAGSTER_UI_URL", stack.url)  # run links in tickets, cards and PRs
         api = ApiServer(
             env={**env, "OPSRUNBOOK_API_KEYS": DEMO_API_KEY, "DAGSTER_UI_URL": ""}, port=_port(args.api_port)
         )
@@ -133,6 +141,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 }
                 print(json.dumps(to_jsonable(payload), indent=2))
             _print_outcome(result)
+            for line in fakes_cmd.describe_results(result["results"], fakes) if fakes else []:
+                _say(line)
             _say(f"\nrun: {run_url}\nlineage: {stack.url}/asset-groups")
             if args.once:
                 return 0
@@ -142,6 +152,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             api.stop()
             stack.stop()
+            if fakes is not None:
+                fakes.stop()
     return 0
 
 
@@ -155,4 +167,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.add_argument("--api-port", type=int, default=8000)
     demo.add_argument("--home", default=str(REPO_ROOT / ".dagster_home"), help="DAGSTER_HOME to use")
     demo.add_argument("--timeout", type=float, default=180.0)
+    demo.add_argument(
+        "--live-actions",
+        action="store_true",
+        help="send the actions (ACTIONS_DRY_RUN=false) to local Jira/Teams/GitHub fakes started for the demo",
+    )
     demo.set_defaults(func=cmd_demo)

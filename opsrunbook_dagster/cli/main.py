@@ -6,7 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from opsrunbook_dagster.cli import api_cmd, demo_cmd, eval_cmd, pipeline_cmd, sandbox_cmd, schemas_cmd
+from opsrunbook_dagster.cli import (
+    api_cmd,
+    demo_cmd,
+    eval_cmd,
+    fakes_cmd,
+    pipeline_cmd,
+    sandbox_cmd,
+    schemas_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.register(sub)
     api_cmd.register(sub)
     eval_cmd.register(sub)
+    fakes_cmd.register(sub)
     return parser
 
 

@@ -135,11 +135,21 @@ def action_plan(
 @dg.asset(
     group_name=GROUP, partitions_def=incident_runs, deps=[action_plan], kinds={"jira", "teams", "github"}
 )
-def action_results(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
-    """Execute the plan (dry-run by default, kill switch honoured) and record every result."""
+def action_results(
+    context: dg.AssetExecutionContext, aws: OpsRunbookAws, actions: ActionSettings
+) -> dg.MaterializeResult:
+    """Execute the plan exactly once per action (dry-run by default; the kill switch is read again
+    now) and record every result. Secrets never reach this metadata."""
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
-    results, stored = results_stage(deps, incident_id, run_id)
+    results, stored = results_stage(
+        deps,
+        incident_id,
+        run_id,
+        runtime=actions.runtime(),
+        flags_now=actions.flags(),
+        dagster_run_id=context.run.run_id,
+    )
     if not context.run.tags.get(REPLAY_TAG) and not context.run.tags.get(BACKFILL_TAG):
         event_id = context.run.tags.get("opsrunbook/event_id")
         mark_run(deps, incident_id, run_id, "SUCCEEDED", dagster_run_id=context.run.run_id, event_id=event_id)

@@ -14,6 +14,7 @@ from pydantic import Field
 from contracts.actions import ActionFlags
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.planning.flags import flags_from_env
 
@@ -62,12 +63,23 @@ class OpsRunbookAws(dg.ConfigurableResource):
 
 class ActionSettings(dg.ConfigurableResource):
     """Automation flags; unset fields come from AUTOMATION_ENABLED, ACTIONS_DRY_RUN,
-    ENABLE_GITHUB_PR_ACTION and PR_CONFIDENCE_THRESHOLD when a run starts."""
+    ENABLE_GITHUB_PR_ACTION and PR_CONFIDENCE_THRESHOLD when a run starts. Endpoints of the live
+    clients may be set here; their secrets never are (environment or SSM only)."""
 
     automation_enabled: bool | None = None
     dry_run: bool | None = None
     github_pr_enabled: bool | None = None
     pr_confidence_threshold: float | None = None
+    jira_base_url: str | None = Field(default=None, description="Default $JIRA_BASE_URL, else SSM.")
+    github_api_url: str | None = Field(default=None, description="Default $GITHUB_API_URL, else SSM.")
+    ssm_prefix: str | None = Field(
+        default=None, description="Where secrets live in SSM; default $OPSRUNBOOK_SSM_PREFIX or /opsrunbook."
+    )
+
+    def runtime(self) -> ActionsRuntime:
+        """Live-client settings (secrets only ever come from the environment or SSM)."""
+        overrides = {"jira_base_url": self.jira_base_url, "github_api_url": self.github_api_url}
+        return ActionsRuntime(overrides=overrides, ssm_prefix=self.ssm_prefix)
 
     def flags(self) -> ActionFlags:
         env = flags_from_env()

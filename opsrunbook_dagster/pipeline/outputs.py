@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from contracts.actions import ActionFlags, ActionPlanV1, ActionResultV1
+from contracts.actions import ActionDecision, ActionFlags, ActionPlanV1, ActionResultV1, ActionStatus
 from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
 from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.packet_builder import build_packet
+from opsrunbook_dagster.pipeline.actions import ActionsRuntime, evidence_lines, ledger, live_runner, run_url
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.diffing import json_diffs
 from opsrunbook_dagster.planning.executor import execute_plan
 from opsrunbook_dagster.planning.planner import build_plan
+from opsrunbook_dagster.planning.requests import RenderContext
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import ObjectMissing, StoredObject
 
@@ -99,24 +102,57 @@ def plan_stage(
 
 
 def results_stage(
-    deps: PipelineDeps, incident_id: str, run_id: str
+    deps: PipelineDeps,
+    incident_id: str,
+    run_id: str,
+    *,
+    runtime: ActionsRuntime | None = None,
+    flags_now: ActionFlags | None = None,
+    dagster_run_id: str | None = None,
 ) -> tuple[list[ActionResultV1], StoredObject]:
+    """Execute the stored plan. Live clients are built only when something will really be sent
+    (plan and current flags allow it); every outcome lands in ``ACTION#`` rows and S3."""
     packet = load_packet(deps, incident_id, run_id)
     plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
-    results = execute_plan(packet, plan)
+    enabled = plan.flags.automation_enabled and (flags_now is None or flags_now.automation_enabled)
+    dry = plan.flags.dry_run or (flags_now is not None and flags_now.dry_run)
+    links = {"Dagster run": url} if (url := run_url(dagster_run_id)) else {}
+    runner, render = None, RenderContext(links=links)
+    if enabled and not dry and any(a.decision == ActionDecision.execute for a in plan.actions):
+        runner, render = live_runner(deps, runtime or ActionsRuntime(), links)
+    results = execute_plan(
+        packet,
+        plan,
+        runner,
+        render=render,
+        automation_enabled=enabled,
+        dry_run=dry,
+        evidence_lines=evidence_lines(deps, packet),
+    )
     stored = deps.objects.put_json(results_key(incident_id, run_id), results)
+    book, now = ledger(deps), datetime.now(UTC)
+    planned_skips = {a.action_id for a in plan.actions if a.decision == ActionDecision.skip}
     for result in results:
-        deps.incidents.put_action_row(
-            incident_id,
-            result.action_id,
-            {
-                "run_id": run_id,
-                "action_type": result.action_type.value,
-                "status": result.status.value,
-                "idempotency_key": result.idempotency_key,
-            },
-        )
-    deps.incidents.set_actions_latest(
-        incident_id, run_id, {"results_key": stored.key, "plan_key": plan_key(incident_id, run_id)}
+        if (
+            result.status in (ActionStatus.dry_run, ActionStatus.disabled)
+            or result.action_id in planned_skips
+        ):
+            book.note(
+                incident_id,
+                result.action_id,
+                result.status.value.upper(),
+                now,
+                run_id=run_id,
+                action_type=result.action_type.value,
+                idempotency_key=result.idempotency_key,
+                reason=result.reason,
+            )
+    book.set_latest(
+        incident_id,
+        run_id,
+        now,
+        results_key=stored.key,
+        plan_key=plan_key(incident_id, run_id),
+        statuses={r.action_id: r.status.value for r in results},
     )
     return results, stored

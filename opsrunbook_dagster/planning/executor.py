@@ -1,11 +1,17 @@
-"""Run a plan's actions. This version records dry-run requests and honours the kill switch;
-real clients plug in through ``ActionClient`` (see the Actions issue)."""
+"""Run a plan's actions: skipped actions stay skipped, the kill switch disables everything, a dry
+run records the exact request each client would send (no network call), and otherwise a runner
+executes each action exactly once (see ``opsrunbook_dagster.actions.runner``).
+
+Actions run Jira → GitHub → Teams so that the PR can link the ticket and the card both; results
+are returned in plan order. One action failing never stops the others.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from contracts.actions import (
     ActionDecision,
@@ -13,59 +19,96 @@ from contracts.actions import (
     ActionResultV1,
     ActionStatus,
     ActionType,
+    ExternalRef,
     PlannedAction,
 )
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.planning.requests import render_requests
+from opsrunbook_dagster.actions.model import ActionContext
+from opsrunbook_dagster.planning.requests import RenderContext, render_request
+from opsrunbook_dagster.resolution.gate import static_gate
+
+ORDER = {ActionType.jira_ticket: 0, ActionType.github_pr: 1, ActionType.teams_notification: 2}
 
 
-class ActionClient(Protocol):
-    def execute(self, action: PlannedAction, request: dict[str, Any]) -> ActionResultV1: ...
+class Runner(Protocol):
+    def run(self, ctx: ActionContext) -> ActionResultV1: ...
+
+
+def link_label(ref: ExternalRef) -> str:
+    if ref.system == "jira":
+        return f"Jira {ref.key or ref.id}"
+    if ref.system == "github":
+        return f"Pull request {ref.key or ref.id}"
+    return "Teams"
+
+
+def _dry_gate(packet: IncidentPacketV1, plan: ActionPlanV1, action: PlannedAction) -> str | None:
+    """In a dry run the PR gate uses the packet's confidences only (verification needs GitHub)."""
+    if action.action_type != ActionType.github_pr:
+        return None
+    chosen, why = static_gate(packet, plan.flags.pr_confidence_threshold)
+    return None if chosen else f"{why}; stack-frame verification needs GitHub and does not run in a dry run"
 
 
 def execute_plan(
     packet: IncidentPacketV1,
     plan: ActionPlanV1,
-    clients: Mapping[ActionType, ActionClient] | None = None,
+    runner: Runner | None = None,
+    *,
+    render: RenderContext | None = None,
+    automation_enabled: bool = True,
+    dry_run: bool = False,
+    evidence_lines: Callable[[], list[str]] = lambda: [],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[ActionResultV1]:
-    requests = render_requests(packet, plan)
-    results = []
-    for action in plan.actions:
-        started = now()
+    """``automation_enabled``/``dry_run`` are the settings *now*; they only make the plan's flags
+    stricter (a kill switch flipped after planning still stops execution)."""
+    render = render or RenderContext()
+    enabled = plan.flags.automation_enabled and automation_enabled
+    dry = plan.flags.dry_run or dry_run or runner is None
+    refs: list[ExternalRef] = []
+    results: dict[str, ActionResultV1] = {}
+    for action in sorted(plan.actions, key=lambda a: ORDER[a.action_type]):
+        links = {link_label(r): r.url for r in refs if r.url}
+        links.update(render.links)
+        ctx = ActionContext(packet, plan, action, replace(render, links=links), evidence_lines)
         base = {
             "action_id": action.action_id,
             "idempotency_key": action.idempotency_key,
             "incident_id": plan.incident_id,
             "run_id": plan.run_id,
             "action_type": action.action_type,
-            "started_at": started,
+            "started_at": now(),
         }
         if action.decision == ActionDecision.skip:
-            results.append(
-                ActionResultV1(**base, status=ActionStatus.skipped, reason=action.reason, finished_at=now())
+            result = ActionResultV1(
+                **base, status=ActionStatus.skipped, reason=action.reason, finished_at=now()
             )
-        elif not plan.flags.automation_enabled:
-            results.append(
-                ActionResultV1(
-                    **base,
-                    status=ActionStatus.disabled,
-                    reason="kill switch: AUTOMATION_ENABLED=false",
-                    finished_at=now(),
-                )
+        elif not enabled:
+            result = ActionResultV1(
+                **base,
+                status=ActionStatus.disabled,
+                reason="kill switch: AUTOMATION_ENABLED=false",
+                finished_at=now(),
             )
-        elif plan.flags.dry_run or not clients or action.action_type not in clients:
-            results.append(
-                ActionResultV1(
-                    **base,
-                    status=ActionStatus.dry_run,
-                    reason="dry run: request recorded, not sent"
-                    if plan.flags.dry_run
-                    else "no client configured",
-                    request=requests[action.action_id],
-                    finished_at=now(),
-                )
+        elif (dry or runner is None) and (gate := _dry_gate(packet, plan, action)) is not None:
+            result = ActionResultV1(**base, status=ActionStatus.skipped, reason=gate, finished_at=now())
+        elif dry or runner is None:
+            why = (
+                "dry run: request recorded, not sent"
+                if plan.flags.dry_run or dry_run
+                else "no client configured"
+            )
+            result = ActionResultV1(
+                **base,
+                status=ActionStatus.dry_run,
+                reason=why,
+                request=render_request(packet, plan, action, ctx.render),
+                finished_at=now(),
             )
         else:
-            results.append(clients[action.action_type].execute(action, requests[action.action_id]))
-    return results
+            result = runner.run(ctx)
+        if result.external_ref is not None:
+            refs.append(result.external_ref)
+        results[action.action_id] = result
+    return [results[a.action_id] for a in plan.actions]

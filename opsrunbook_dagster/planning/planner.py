@@ -78,9 +78,14 @@ def build_plan(packet: IncidentPacketV1, flags: ActionFlags) -> ActionPlanV1:
         pr_execute, pr_reason = False, "GitHub PR action disabled (ENABLE_GITHUB_PR_ACTION=false)"
     elif not has_findings:
         pr_execute, pr_reason = False, no_findings
-    elif owner is None or owner.confidence < flags.pr_confidence_threshold:
-        best = f"{owner.repo} at {owner.confidence}" if owner else "no repository resolved"
-        pr_execute, pr_reason = False, f"repository confidence below {flags.pr_confidence_threshold} ({best})"
+    elif owner is None:
+        pr_execute, pr_reason = False, "no repository resolved"
+    elif owner.confidence < flags.pr_confidence_threshold:
+        pr_execute, pr_reason = (
+            True,
+            f"repository confidence below {flags.pr_confidence_threshold} ({owner.repo} at {owner.confidence}): "
+            "gated at action time, after stack-frame verification",
+        )
     else:
         pr_execute, pr_reason = True, f"open a PR in {owner.repo} (confidence {owner.confidence})"
     actions.append(

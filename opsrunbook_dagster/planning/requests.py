@@ -1,133 +1,171 @@
-"""The exact HTTP requests each action would send (recorded verbatim in dry-run)."""
+"""The exact HTTP requests each action sends: the live clients send these bodies, and a dry run
+records them verbatim (with ``${…}`` placeholders where only a secret or the remote state knows
+the value)."""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.actions import ActionPlanV1, ActionType, PlannedAction
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.planning.planner import actionable
+from opsrunbook_dagster.planning.adf import adf_comment, adf_description
+from opsrunbook_dagster.planning.cards import teams_message
+from opsrunbook_dagster.planning.markdown import incident_markdown, pr_body, pr_title
 
-_PRIORITY = {"critical": "Highest", "warning": "High", "info": "Medium"}
-
-
-def _text(text: str) -> dict[str, Any]:
-    return {"type": "text", "text": text}
-
-
-def _paragraph(text: str) -> dict[str, Any]:
-    return {"type": "paragraph", "content": [_text(text)]}
+PRIORITY = {"critical": "Highest", "warning": "High", "info": "Medium"}
+Request = dict[str, Any]
 
 
-def adf_description(packet: IncidentPacketV1) -> dict[str, Any]:
-    """Atlassian Document Format body: summary, findings, evidence refs, next actions."""
-    findings = actionable(packet)
-    content: list[dict[str, Any]] = [
-        {"type": "heading", "attrs": {"level": 2}, "content": [_text("Summary")]},
-        _paragraph(packet.summary),
-        {"type": "heading", "attrs": {"level": 2}, "content": [_text("Findings")]},
-    ]
-    if findings:
-        items = []
-        for finding in findings[:10]:
-            refs = ", ".join(f"{r.s3_key}#{r.pointer}" for r in finding.evidence_refs[:3])
-            items.append(
-                {
-                    "type": "listItem",
-                    "content": [
-                        _paragraph(f"{finding.title} (confidence {finding.confidence})"),
-                        _paragraph(finding.summary[:1000]),
-                        _paragraph(f"Evidence: {refs}"),
-                    ],
-                }
-            )
-        content.append({"type": "orderedList", "content": items})
-    else:
-        content.append(_paragraph("No actionable findings."))
-    if packet.next_actions:
-        content.append({"type": "heading", "attrs": {"level": 2}, "content": [_text("Next actions")]})
-        for action in packet.next_actions[:6]:
-            content.append(_paragraph(action.title))
-            content.append(
-                {"type": "codeBlock", "attrs": {"language": "shell"}, "content": [_text(action.command)]}
-            )
-    return {"type": "doc", "version": 1, "content": content}
+@dataclass(frozen=True)
+class RenderContext:
+    """What the requests need beyond packet and plan; defaults are the dry-run placeholders."""
+
+    jira_project_key: str = "${JIRA_PROJECT_KEY}"
+    jira_issue_type: str = "Incident"
+    default_branch: str = "${DEFAULT_BRANCH}"
+    links: Mapping[str, str] = field(default_factory=dict)
 
 
-def jira_request(packet: IncidentPacketV1, action: PlannedAction) -> dict[str, Any]:
+def incident_label(incident_id: str) -> str:
+    return f"opsrunbook-incident-{incident_id}"
+
+
+def fs_label(finding_set_sha256: str) -> str:
+    """Label carrying the finding set a ticket was last updated for."""
+    return f"opsrunbook-fs-{finding_set_sha256[:12]}"
+
+
+def incident_path(incident_id: str) -> str:
+    return f"incidents/{incident_id}.md"
+
+
+def jira_search_request(incident_id: str) -> Request:
+    jql = f'labels = "{incident_label(incident_id)}" ORDER BY created ASC'
+    return {
+        "method": "POST",
+        "path": "/rest/api/3/search/jql",
+        "json": {"jql": jql, "fields": ["labels", "summary", "status"], "maxResults": 10},
+    }
+
+
+def jira_issue_request(
+    packet: IncidentPacketV1, action: PlannedAction, finding_set_sha256: str, ctx: RenderContext
+) -> Request:
+    labels = [*action.inputs["labels"], fs_label(finding_set_sha256)]
     return {
         "method": "POST",
         "path": "/rest/api/3/issue",
         "json": {
             "fields": {
-                "project": {"key": "${JIRA_PROJECT_KEY}"},
-                "issuetype": {"name": "Incident"},
-                "summary": action.inputs["summary"],
-                "priority": {"name": _PRIORITY[packet.severity.value]},
-                "labels": action.inputs["labels"],
-                "description": adf_description(packet),
+                "project": {"key": ctx.jira_project_key},
+                "issuetype": {"name": ctx.jira_issue_type},
+                "summary": " ".join(str(action.inputs["summary"]).split())[:255],
+                "priority": {"name": PRIORITY[packet.severity.value]},
+                "labels": labels,
+                "description": adf_description(packet, ctx.links),
             }
         },
     }
 
 
-def teams_request(packet: IncidentPacketV1, action: PlannedAction) -> dict[str, Any]:
-    findings = actionable(packet)[:5]
-    body: list[dict[str, Any]] = [
-        {
-            "type": "TextBlock",
-            "size": "Large",
-            "weight": "Bolder",
-            "text": action.inputs["title"],
-            "wrap": True,
-        },
-        {
-            "type": "FactSet",
-            "facts": [
-                {"title": "Severity", "value": packet.severity.value},
-                {"title": "Service", "value": packet.service},
-                {"title": "Environment", "value": packet.environment},
-                {"title": "Incident", "value": packet.incident_id},
-            ],
-        },
-    ]
-    body += [{"type": "TextBlock", "text": f"• {f.title} ({f.confidence})", "wrap": True} for f in findings]
-    card = {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": body,
+def jira_comment_request(
+    key: str, packet: IncidentPacketV1, marker: str, previous: str | None, ctx: RenderContext
+) -> Request:
+    return {
+        "method": "POST",
+        "path": f"/rest/api/3/issue/{key}/comment",
+        "json": {"body": adf_comment(packet, marker, previous, ctx.links)},
     }
+
+
+def teams_request(packet: IncidentPacketV1, action: PlannedAction, ctx: RenderContext) -> Request:
     return {
         "method": "POST",
         "path": "${TEAMS_WORKFLOW_URL}",
-        "json": {
-            "type": "message",
-            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
-        },
+        "json": teams_message(packet, str(action.inputs["title"]), ctx.links),
     }
 
 
-def github_request(packet: IncidentPacketV1, action: PlannedAction) -> dict[str, Any]:
-    repo = action.inputs.get("repo") or "${REPO}"
+def github_file_request(
+    packet: IncidentPacketV1, repo: str, branch: str, blob_sha: str | None = None
+) -> Request:
+    body = {
+        "message": f"opsrunbook: incident {packet.incident_id} (run {packet.run_id})",
+        "content": base64.b64encode(incident_markdown(packet).encode("utf-8")).decode("ascii"),
+        "branch": branch,
+    }
+    if blob_sha:
+        body["sha"] = blob_sha
+    return {
+        "method": "PUT",
+        "path": f"/repos/{repo}/contents/{incident_path(packet.incident_id)}",
+        "json": body,
+    }
+
+
+def github_pr_request(
+    packet: IncidentPacketV1, repo: str, branch: str, base: str, finding_set_sha256: str, ctx: RenderContext
+) -> Request:
+    path = incident_path(packet.incident_id)
     return {
         "method": "POST",
         "path": f"/repos/{repo}/pulls",
         "json": {
-            "title": f"Incident {packet.incident_id}: {packet.summary[:200]}",
-            "head": action.inputs["branch"],
-            "base": "${DEFAULT_BRANCH}",
-            "body": packet.summary,
+            "title": pr_title(packet),
+            "head": branch,
+            "base": base,
+            "body": pr_body(packet, path, finding_set_sha256, ctx.links),
         },
     }
 
 
-RENDERERS = {
-    ActionType.jira_ticket: jira_request,
-    ActionType.teams_notification: teams_request,
-    ActionType.github_pr: github_request,
-}
+def pr_labels(packet: IncidentPacketV1) -> list[str]:
+    return ["opsrunbook", f"severity:{packet.severity.value}"]
 
 
-def render_requests(packet: IncidentPacketV1, plan: ActionPlanV1) -> dict[str, dict[str, Any]]:
-    return {a.action_id: RENDERERS[a.action_type](packet, a) for a in plan.actions}
+def github_request(
+    packet: IncidentPacketV1, action: PlannedAction, finding_set_sha256: str, ctx: RenderContext
+) -> Request:
+    """The pull request, preceded by the branch and file it needs (as sent for a new incident)."""
+    repo = action.inputs.get("repo") or "${REPO}"
+    branch = str(action.inputs["branch"])
+    request = github_pr_request(packet, repo, branch, ctx.default_branch, finding_set_sha256, ctx)
+    request["preceded_by"] = [
+        {
+            "method": "POST",
+            "path": f"/repos/{repo}/git/refs",
+            "json": {"ref": f"refs/heads/{branch}", "sha": "${DEFAULT_BRANCH_SHA}"},
+        },
+        github_file_request(packet, repo, branch),
+    ]
+    request["followed_by"] = [
+        {
+            "method": "POST",
+            "path": f"/repos/{repo}/issues/${{PR_NUMBER}}/labels",
+            "json": {"labels": pr_labels(packet)},
+        }
+    ]
+    return request
+
+
+def render_request(
+    packet: IncidentPacketV1, plan: ActionPlanV1, action: PlannedAction, ctx: RenderContext | None = None
+) -> Request:
+    ctx = ctx or RenderContext()
+    fset = plan.finding_set_sha256
+    if action.action_type == ActionType.jira_ticket:
+        request = jira_issue_request(packet, action, fset, ctx)
+        request["preceded_by"] = [jira_search_request(packet.incident_id)]
+        return request
+    if action.action_type == ActionType.teams_notification:
+        return teams_request(packet, action, ctx)
+    return github_request(packet, action, fset, ctx)
+
+
+def render_requests(
+    packet: IncidentPacketV1, plan: ActionPlanV1, ctx: RenderContext | None = None
+) -> dict[str, Request]:
+    return {a.action_id: render_request(packet, plan, a, ctx) for a in plan.actions}

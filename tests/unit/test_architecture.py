@@ -6,7 +6,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE_PACKAGES = ["contracts", "opsrunbook_dagster/sandbox", "opsrunbook_dagster/aws"]
+PURE_PACKAGES = [
+    "contracts",
+    "opsrunbook_dagster/sandbox",
+    "opsrunbook_dagster/aws",
+    "opsrunbook_dagster/planning",
+    "opsrunbook_dagster/clients",
+    "opsrunbook_dagster/actions",
+    "opsrunbook_dagster/resolution",
+    "opsrunbook_dagster/fakes",
+]
 ADAPTER_ONLY = ("dagster", "dagster_aws", "fastapi", "starlette")
 MAX_MODULE_LINES = 300
 

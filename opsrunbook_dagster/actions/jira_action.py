@@ -1,0 +1,81 @@
+"""Jira: one ticket per incident, found by its label; a comment only when the finding set changed.
+
+- ``POST /rest/api/3/search/jql`` on ``labels = "opsrunbook-incident-<id>"``: the lookup that makes
+  a repeated attempt (after a crash) find the ticket instead of creating another.
+- none → ``POST /rest/api/3/issue`` carrying the finding-set label ``opsrunbook-fs-<12 hex>``.
+- found, same finding-set label → nothing to do.
+- found, other finding set → one ADF comment (skipped if a comment with this action's marker is
+  already there: a crash between comment and label), then the finding-set label is replaced.
+"""
+
+from __future__ import annotations
+
+from contracts.actions import ActionStatus, ActionType, ExternalRef
+from opsrunbook_dagster.actions.model import ActionContext, Outcome
+from opsrunbook_dagster.clients.jira import JiraClient
+from opsrunbook_dagster.planning.adf import adf_plain_text
+from opsrunbook_dagster.planning.requests import (
+    fs_label,
+    jira_comment_request,
+    jira_issue_request,
+    jira_search_request,
+)
+
+FS_PREFIX = "opsrunbook-fs-"
+
+
+def comment_marker(action_id: str, finding_set: str) -> str:
+    return f"opsrunbook action {action_id} · finding set {finding_set[:12]}"
+
+
+class JiraTicketAction:
+    action_type = ActionType.jira_ticket
+    finds_previous = True
+
+    def __init__(self, client: JiraClient) -> None:
+        self.client = client
+
+    def _ref(self, issue_id: str, key: str) -> ExternalRef:
+        return ExternalRef(system="jira", id=issue_id, key=key, url=self.client.browse_url(key))
+
+    def run(self, ctx: ActionContext) -> Outcome:
+        render = ctx.render
+        issues = self.client.search(jira_search_request(ctx.incident_id))
+        label = fs_label(ctx.finding_set)
+        if not issues:
+            request = jira_issue_request(ctx.packet, ctx.action, ctx.finding_set, render)
+            created = self.client.send(request)
+            return Outcome(
+                ActionStatus.succeeded,
+                f"created {created['key']}",
+                self._ref(str(created["id"]), str(created["key"])),
+                request,
+            )
+        issue = issues[0]
+        key, issue_id = str(issue["key"]), str(issue["id"])
+        labels = list((issue.get("fields") or {}).get("labels") or [])
+        previous = sorted(x for x in labels if x.startswith(FS_PREFIX))
+        extra = (
+            f" ({len(issues)} tickets carry the incident label; using the oldest)" if len(issues) > 1 else ""
+        )
+        if label in labels:
+            return Outcome(
+                ActionStatus.succeeded,
+                f"{key} is up to date for this finding set{extra}",
+                self._ref(issue_id, key),
+            )
+        marker = comment_marker(ctx.action.action_id, ctx.finding_set)
+        request = jira_comment_request(
+            key, ctx.packet, marker, ", ".join(p.removeprefix(FS_PREFIX) for p in previous) or None, render
+        )
+        already = any(marker in adf_plain_text(c.get("body")) for c in self.client.comments(key))
+        if not already:
+            self.client.send(request)
+        self.client.set_fs_label(key, label, previous)
+        done = "comment already present" if already else "commented"
+        return Outcome(
+            ActionStatus.succeeded,
+            f"{done} on {key}: the finding set changed{extra}",
+            self._ref(issue_id, key),
+            request,
+        )

@@ -1,0 +1,64 @@
+"""Jira Cloud REST v3 client (Basic auth: account email + API token)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, RetryPolicy
+from opsrunbook_dagster.clients.secrets import Secret
+
+
+@dataclass(frozen=True)
+class JiraConfig:
+    base_url: str
+    email: str
+    api_token: Secret
+    project_key: str = "OPS"
+    issue_type: str = "Incident"
+
+
+class JiraClient:
+    def __init__(
+        self, config: JiraConfig, policy: RetryPolicy | None = None, after_write: AfterWrite | None = None
+    ) -> None:
+        self.config = config
+        basic = base64.b64encode(f"{config.email}:{config.api_token.reveal()}".encode()).decode("ascii")
+        auth = Secret(f"Basic {basic}")
+        Secret(basic)
+        self.http = HttpClient(
+            config.base_url,
+            "jira",
+            policy,
+            headers=lambda: {"Authorization": auth.reveal()},
+            after_write=after_write,
+        )
+
+    def browse_url(self, key: str) -> str:
+        return f"{self.config.base_url.rstrip('/')}/browse/{key}"
+
+    def send(self, request: dict[str, Any], *, read: bool = False, safe: bool | None = None) -> Any:
+        """Send a rendered request (``method``/``path``/``json``); returns the decoded JSON body."""
+        response = self.http.request(
+            request["method"], request["path"], json=request.get("json"), read=read, safe=safe
+        )
+        return response.json() if response.content else None
+
+    def search(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """``POST /rest/api/3/search/jql`` (a read, so retried like a GET)."""
+        body = self.send(request, read=True, safe=True)
+        return list(body.get("issues", [])) if isinstance(body, dict) else []
+
+    def comments(self, key: str, limit: int = 100) -> list[dict[str, Any]]:
+        response = self.http.request(
+            "GET",
+            f"/rest/api/3/issue/{key}/comment",
+            params={"orderBy": "-created", "maxResults": str(limit)},
+        )
+        return list(response.json().get("comments", []))
+
+    def set_fs_label(self, key: str, add: str, remove: list[str]) -> None:
+        """Replace the finding-set labels (``PUT`` with label operations is idempotent)."""
+        operations = [{"remove": label} for label in remove if label != add] + [{"add": add}]
+        self.http.request("PUT", f"/rest/api/3/issue/{key}", json={"update": {"labels": operations}})

@@ -1,0 +1,107 @@
+"""Markdown renderings of a packet for GitHub: the incident file and the pull-request body.
+
+Both are deterministic for a packet (no wall-clock values), so rewriting an unchanged file is a
+no-op and a retried run produces byte-identical content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from contracts.packet import Finding, IncidentPacketV1
+from opsrunbook_dagster.planning.planner import actionable
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def _refs(finding: Finding, limit: int = 5) -> list[str]:
+    return [
+        f"  - `{r.collector}: {r.s3_key}#{r.pointer}` (sha256 `{r.sha256[:12]}…`)"
+        for r in finding.evidence_refs[:limit]
+    ]
+
+
+def _findings_table(findings: list[Finding]) -> list[str]:
+    lines = ["| # | kind | confidence | resource | finding |", "|---|---|---|---|---|"]
+    for rank, f in enumerate(findings, start=1):
+        lines.append(
+            f"| {rank} | {f.kind.value} | {f.confidence:.2f} | `{_cell(f.resource)}` | {_cell(f.title)} |"
+        )
+    return lines
+
+
+def incident_markdown(packet: IncidentPacketV1) -> str:
+    """The whole packet as a document (``incidents/<incident_id>.md``)."""
+    findings = actionable(packet)
+    window = f"{packet.window.start.isoformat()} to {packet.window.end.isoformat()}"
+    lines = [
+        f"# Incident {packet.incident_id}",
+        "",
+        packet.summary,
+        "",
+        f"- **Service:** {packet.service} ({packet.environment})",
+        f"- **Severity:** {packet.severity.value}",
+        f"- **Run:** {packet.run_id}",
+        f"- **Window:** {window}",
+        f"- **Packet sha256:** `{packet.packet_hashes.content_sha256 if packet.packet_hashes else '-'}`",
+        "",
+        "## Findings",
+        "",
+    ]
+    if findings:
+        lines += [*_findings_table(findings), ""]
+        for rank, f in enumerate(findings, start=1):
+            lines += [f"### {rank}. {f.title}", "", f.summary, "", "Evidence:", *_refs(f), ""]
+    else:
+        lines += ["No actionable findings.", ""]
+    if packet.hypotheses:
+        lines += ["## Hypotheses", ""]
+        lines += [f"- {h.statement} (confidence {h.confidence:.2f})" for h in packet.hypotheses]
+        lines.append("")
+    if packet.next_actions:
+        lines += ["## Next actions", ""]
+        for action in packet.next_actions:
+            lines += [f"**{action.title}**", "", "```shell", action.command, "```", ""]
+    if packet.suspected_owners:
+        lines += ["## Suspected owners", ""]
+        for owner in packet.suspected_owners:
+            who = owner.repo or owner.team or "-"
+            lines.append(f"- {who} ({owner.method}, {owner.confidence:.2f}): {'; '.join(owner.reasons)}")
+        lines.append("")
+    if packet.limits:
+        lines += ["## Limits", ""]
+        lines += [f"- `{limit.code}` {limit.message}" for limit in packet.limits]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def pr_title(packet: IncidentPacketV1) -> str:
+    findings = actionable(packet)
+    top = findings[0].title if findings else packet.summary
+    return f"Incident {packet.incident_id}: {top}"[:256]
+
+
+def pr_body(packet: IncidentPacketV1, path: str, finding_set_sha256: str, links: Mapping[str, str]) -> str:
+    findings = actionable(packet)[:5]
+    lines = [
+        f"OpsRunbook opened this pull request for incident **{packet.incident_id}** "
+        f"({packet.service}, {packet.environment}, severity {packet.severity.value}).",
+        "",
+        packet.summary,
+        "",
+        f"The full analysis is in `{path}`.",
+        "",
+        "## Top findings",
+        "",
+    ]
+    for rank, f in enumerate(findings, start=1):
+        lines += [f"{rank}. **{f.title}** ({f.kind.value}, confidence {f.confidence:.2f})", *_refs(f, 3)]
+    if not findings:
+        lines.append("No actionable findings.")
+    shown = [(label, url) for label, url in links.items() if url]
+    if shown:
+        lines += ["", "## Links", "", *[f"- [{label}]({url})" for label, url in shown]]
+    lines += ["", f"<!-- opsrunbook incident={packet.incident_id} fs={finding_set_sha256[:12]} -->"]
+    return "\n".join(lines)[:60000]

@@ -1,0 +1,136 @@
+"""Repository mapping rules (YAML or JSON, path in ``$OPSRUNBOOK_REPO_MAP``).
+
+```yaml
+version: 1
+default_org: acme            # optional: name heuristics guess <default_org>/<service>
+repos: [acme/payments-core]  # optional: known repositories the heuristics may pick from
+rules:                       # first match wins the order; every matching rule is reported
+  - repo: acme/payment-gateway
+    team: payments           # optional
+    match:                   # glob patterns; a rule matches when any pattern matches
+      service: payment-gateway
+      log_group: /aws/lambda/payment-gateway*
+      function: payment-gateway*
+      state_machine: "*checkout*"
+      resource: "*payment*"  # any finding resource
+```
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from contracts.canonical import sha256_hex
+
+KEYS = ("service", "log_group", "function", "state_machine", "resource")
+
+
+class RepoMapError(ValueError):
+    """The mapping file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    repo: str
+    team: str | None
+    match: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class RepoMap:
+    rules: tuple[Rule, ...] = ()
+    repos: tuple[str, ...] = ()
+    default_org: str | None = None
+    source: str = ""
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """What an incident is about, as the rules see it."""
+
+    service: str
+    log_group: tuple[str, ...] = ()
+    function: tuple[str, ...] = ()
+    state_machine: tuple[str, ...] = ()
+    resource: tuple[str, ...] = field(default_factory=tuple)
+
+    def values(self, key: str) -> tuple[str, ...]:
+        value = getattr(self, key)
+        return (value,) if isinstance(value, str) else value
+
+
+def _patterns(value: object, where: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise RepoMapError(f"{where}: expected a glob pattern or a list of them")
+    return tuple(items)
+
+
+def parse_repo_map(text: str, source: str = "<inline>") -> RepoMap:
+    try:
+        data = yaml.safe_load(text) if not source.endswith(".json") else json.loads(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise RepoMapError(f"{source}: not valid YAML/JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise RepoMapError(f"{source}: expected a mapping with 'rules'")
+    rules = []
+    for index, raw in enumerate(data.get("rules") or []):
+        where = f"{source}: rules[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("repo"), str) or raw["repo"].count("/") != 1:
+            raise RepoMapError(f"{where}: 'repo' must be owner/name")
+        match = raw.get("match") or {}
+        unknown = set(match) - set(KEYS) if isinstance(match, dict) else {"?"}
+        if not match or unknown:
+            raise RepoMapError(
+                f"{where}: 'match' needs some of {', '.join(KEYS)} (unknown: {sorted(unknown)})"
+            )
+        patterns = {key: _patterns(value, f"{where}.match.{key}") for key, value in match.items()}
+        rules.append(Rule(repo=raw["repo"], team=raw.get("team"), match=patterns))
+    repos = tuple(str(r) for r in data.get("repos") or [])
+    org = data.get("default_org")
+    return RepoMap(
+        rules=tuple(rules),
+        repos=repos,
+        default_org=str(org) if org else None,
+        source=source,
+        sha256=sha256_hex(text.encode("utf-8")),
+    )
+
+
+@functools.cache
+def _load(path: str, mtime_ns: int) -> RepoMap:
+    return parse_repo_map(Path(path).read_text(encoding="utf-8"), path)
+
+
+def load_repo_map(environ: Mapping[str, str] | None = None) -> RepoMap | None:
+    """The map named by ``$OPSRUNBOOK_REPO_MAP`` (cached per file version), or None if unset."""
+    env = os.environ if environ is None else environ
+    configured = env.get("OPSRUNBOOK_REPO_MAP", "").strip()
+    if not configured:
+        return None
+    path = Path(configured)
+    try:
+        return _load(str(path), path.stat().st_mtime_ns)
+    except OSError as exc:
+        raise RepoMapError(f"{configured}: cannot read ({exc.strerror})") from None
+
+
+def matches(rule: Rule, subjects: Subjects) -> list[str]:
+    """Why ``rule`` matches (one line per matching key), or [] when it does not."""
+    why = []
+    for key, patterns in rule.match.items():
+        for value in subjects.values(key):
+            hit = next((p for p in patterns if fnmatch.fnmatchcase(value, p)), None)
+            if hit is not None:
+                why.append(f"{key} {value!r} matches {hit!r}")
+                break
+    return why
