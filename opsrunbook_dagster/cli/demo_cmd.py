@@ -82,6 +82,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         target = AwsTarget(endpoint_url=sandbox.endpoint_url)
         ensure_resources(target, ResourceNames.from_env())
         env = {**os.environ, **client_env(sandbox.endpoint_url)}
+        repo_map = REPO_ROOT / "infra" / "repo-map.yaml"
+        if repo_map.exists():  # the bundled scenarios' owners, so the demo packet names repositories
+            env.setdefault("OPSRUNBOOK_REPO_MAP", str(repo_map))
         fakes = fakes_cmd.start_stack() if args.live_actions else None
         if fakes is not None:  # live actions: real HTTP to local Jira/Teams/GitHub fakes
             env.update(fakes_cmd.live_actions_env(fakes))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from opsrunbook_dagster.cli.errors import bad_input_exits_2
+from opsrunbook_dagster.cli.stack import REPO_ROOT
 from opsrunbook_dagster.evaluation.runner import evaluate, scenario_refs
+
+REPO_MAP_ENV = "OPSRUNBOOK_REPO_MAP"
 
 
 def _mark(value: bool | None) -> str:
@@ -15,6 +19,8 @@ def _mark(value: bool | None) -> str:
 
 @bad_input_exits_2
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.repo_map:
+        os.environ[REPO_MAP_ENV] = args.repo_map
     scores = [evaluate(ref)[0] for ref in scenario_refs(args.paths)]
     with_cause = [s for s in scores if s.expected_kind != "none"]
     controls = [s for s in scores if s.expected_kind == "none"]
@@ -50,4 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("paths", nargs="*", help="scenario files or directories")
     parser.add_argument("--json", action="store_true")
+    default_map = REPO_ROOT / "infra" / "repo-map.yaml"
+    parser.add_argument(
+        "--repo-map",
+        default=os.environ.get(REPO_MAP_ENV) or (str(default_map) if default_map.exists() else None),
+        help="repository mapping rules for suspected owners (default: $OPSRUNBOOK_REPO_MAP or infra/repo-map.yaml)",
+    )
     parser.set_defaults(func=cmd_eval)
