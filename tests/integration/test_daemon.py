@@ -71,16 +71,7 @@ def test_daemon_runs_requests_to_results_and_replays(
         assert deps.requests.pending() == []
 
         incident_id = submitted["lambda-timeout"][0]
-        for key, value in overrides.items():
-            monkeypatch.setenv(key, value)
-        out = io.StringIO()
-        with redirect_stdout(out):
-            code = main(["replay", incident_id, "--dagster-url", stack.url, "--timeout", "120"])
-        replay = json.loads(out.getvalue())
-        assert code == 0, replay
-        assert replay["match"] is True and {r["kind"] for r in replay["results"]} == {"packet", "plan"}
-
-        # The API's way: a replay request row, turned into a backfill by replay_request_sensor.
+        # The API's way (launched first so both backfills run side by side): a replay request row, turned into a backfill by replay_request_sensor.
         deps.client("dynamodb").put_item(
             TableName=names.incident_requests_table,
             Item=to_item(
@@ -95,6 +86,15 @@ def test_daemon_runs_requests_to_results_and_replays(
                 }
             ),
         )
+        for key, value in overrides.items():
+            monkeypatch.setenv(key, value)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = main(["replay", incident_id, "--dagster-url", stack.url, "--timeout", "120"])
+        replay = json.loads(out.getvalue())
+        assert code == 0, replay
+        assert replay["match"] is True and {r["kind"] for r in replay["results"]} == {"packet", "plan"}
+
         deadline = time.monotonic() + 120
         checks: list[dict] = []  # type: ignore[type-arg]
         while time.monotonic() < deadline and len(checks) < 2:
