@@ -29,8 +29,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The demo acts for real, but only against local fakes of Jira, Teams and GitHub.
 demo: install
-	$(BIN)/opsrunbook demo
+	$(BIN)/opsrunbook demo --live-actions
 
 # Benchmarks write JSON into benchmarks/results/ (never timed unit tests).
 bench: install

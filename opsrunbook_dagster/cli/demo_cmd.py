@@ -60,6 +60,12 @@ def _outcome(deps: PipelineDeps, incident_id: str, run_id: str) -> dict[str, Any
     return {"summary": packet.summary, "top_findings": top, "plan": plan, "results": results}
 
 
+def _ref(result: ActionResultV1) -> str:
+    ref = result.external_ref
+    assert ref is not None
+    return " ".join(str(part) for part in (ref.key, ref.url) if part)
+
+
 def _print_outcome(outcome: dict[str, Any]) -> None:
     _say(f"\n{outcome['summary']}")
     for rank, finding in enumerate(outcome["top_findings"], start=1):
@@ -70,6 +76,7 @@ def _print_outcome(outcome: dict[str, Any]) -> None:
         result = results.get(action.action_id)
         _say(
             f"  - {action.action_type.value}: {action.decision.value} ({action.reason}) -> {result.status.value if result else '?'}"
+            + (f" {_ref(result)}" if result and result.external_ref else "")
         )
 
 
