@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from contracts.actions import ActionFlags, ActionPlanV1
 from contracts.canonical import short_hash
 from contracts.evidence import LogsEvidenceV1
@@ -111,3 +113,11 @@ def config(
         values.update({k: v for k, v in github.items() if k != "github_private_key_b64"})
         secrets["github_private_key_b64"] = Secret(github["github_private_key_b64"])
     return ActionConfig(values=values, secrets=secrets)
+
+
+def needs_reference(relative: str) -> pytest.MarkDecorator:
+    """Skip (with the reason) when a ../shared/reference file is not there (CI lays it beside the clone)."""
+    from opsrunbook_dagster.fakes.reference import reference_dir
+
+    path = reference_dir() / relative
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} absent (set OPSRUNBOOK_REFERENCE_DIR)")

@@ -16,7 +16,8 @@ from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake, generate_app_key
 from opsrunbook_dagster.fakes.github_spec import github_spec
-from tests.actions_support import FAST
+from opsrunbook_dagster.fakes.reference import GITHUB_OPENAPI
+from tests.actions_support import FAST, needs_reference
 
 
 def _auth(server: FakeServer, installation_id: str | None = None, key_b64: str | None = None) -> AppAuth:
@@ -103,6 +104,7 @@ def test_branch_file_and_pull_round_trip_with_spec_valid_requests(github_fake: F
     assert app.violations == []
 
 
+@needs_reference(GITHUB_OPENAPI)
 def test_the_fake_rejects_requests_the_spec_does_not_allow(github_fake: FakeServer) -> None:
     app: GitHubFake = github_fake.app  # type: ignore[assignment]
     app.add_repo("acme/svc")
@@ -114,6 +116,7 @@ def test_the_fake_rejects_requests_the_spec_does_not_allow(github_fake: FakeServ
     assert any("title: 5 is not of type 'string'" in v for v in app.violations)
 
 
+@needs_reference(GITHUB_OPENAPI)
 def test_fake_responses_satisfy_the_spec() -> None:
     spec = github_spec()
     assert spec is not None

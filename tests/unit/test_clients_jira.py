@@ -12,10 +12,10 @@ from opsrunbook_dagster.clients.http import HttpError, RetryPolicy
 from opsrunbook_dagster.clients.jira import JiraClient, JiraConfig
 from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.fakes.base import FakeServer
-from opsrunbook_dagster.fakes.reference import adf_validator
+from opsrunbook_dagster.fakes.reference import ADF_SCHEMA, adf_validator
 from opsrunbook_dagster.planning.planner import build_plan
 from opsrunbook_dagster.planning.requests import RenderContext, jira_issue_request, jira_search_request
-from tests.actions_support import FAST, JIRA_EMAIL, JIRA_TOKEN, packet
+from tests.actions_support import FAST, JIRA_EMAIL, JIRA_TOKEN, needs_reference, packet
 
 
 def _client(server: FakeServer, token: str = JIRA_TOKEN, policy: RetryPolicy = FAST) -> JiraClient:
@@ -31,6 +31,7 @@ def _create(client: JiraClient, incident_id: str = "inc-jira-1") -> dict:  # typ
     return client.send(request)  # type: ignore[no-any-return]
 
 
+@needs_reference(ADF_SCHEMA)
 def test_create_then_find_by_label_with_valid_adf(jira_fake: FakeServer) -> None:
     client = _client(jira_fake)
     created = _create(client)
@@ -43,6 +44,7 @@ def test_create_then_find_by_label_with_valid_adf(jira_fake: FakeServer) -> None
     assert adf_validator().source.startswith("jsonschema")
 
 
+@needs_reference(ADF_SCHEMA)
 def test_the_fake_rejects_invalid_adf(jira_fake: FakeServer) -> None:
     client = _client(jira_fake)
     bad = {
