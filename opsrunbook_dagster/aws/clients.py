@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    """One session per process, created on first use: clients share its parsed service models."""
+    return boto3.session.Session()
+
 
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -39,4 +50,5 @@ class AwsTarget:
             kwargs["endpoint_url"] = self.endpoint_url
             if not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
                 kwargs.update(SANDBOX_CREDENTIALS)
-        return boto3.session.Session().client(service, **kwargs)
+        with _SESSION_LOCK:  # sessions are not thread-safe; clients are
+            return _session().client(service, **kwargs)
