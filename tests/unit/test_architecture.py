@@ -15,6 +15,11 @@ PURE_PACKAGES = [
     "opsrunbook_dagster/actions",
     "opsrunbook_dagster/resolution",
     "opsrunbook_dagster/fakes",
+    "opsrunbook_dagster/collectors",
+    "opsrunbook_dagster/analysis",
+    "opsrunbook_dagster/stores",
+    "opsrunbook_dagster/pipeline",
+    "opsrunbook_dagster/evaluation",
 ]
 ADAPTER_ONLY = ("dagster", "dagster_aws", "fastapi", "starlette")
 MAX_MODULE_LINES = 300
