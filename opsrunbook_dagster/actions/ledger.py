@@ -19,6 +19,7 @@ from typing import Any
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import from_item, to_item
+from opsrunbook_dagster.stores.row_update import update_row
 
 PENDING, SUCCEEDED, FAILED, SKIPPED = "PENDING", "SUCCEEDED", "FAILED", "SKIPPED"
 SENT_OR_LOST, DRY_RUN, DISABLED = "SENT_OR_LOST", "DRY_RUN", "DISABLED"
@@ -45,25 +46,9 @@ class ActionLedger:
         condition_values: dict[str, Any] | None = None,
     ) -> bool:
         values = {k: v for k, v in values.items() if v is not None}
-        names = {f"#k{i}": k for i, k in enumerate(sorted(values))}
-        attrs = {f":v{i}": values[k] for i, k in enumerate(sorted(values))}
-        for alias, real in _ALIASES.items():
-            if condition and alias in condition:
-                names[alias] = real
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "Key": self._key(incident_id, sk),
-            "UpdateExpression": "SET " + ", ".join(f"#k{i} = :v{i}" for i in range(len(values))),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_item({**attrs, **(condition_values or {})}),
-        }
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        try:
-            self.dynamodb.update_item(**kwargs)
-        except self.dynamodb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        names = {alias: real for alias, real in _ALIASES.items() if condition and alias in condition}
+        key = {"pk": f"INCIDENT#{incident_id}", "sk": sk}
+        return update_row(self.dynamodb, self.table, key, values, condition, names, condition_values)
 
     def get(self, incident_id: str, action_id: str) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(

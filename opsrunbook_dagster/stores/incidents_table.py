@@ -13,6 +13,7 @@ from typing import Any
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import STATUS_RANK, from_item, to_item
+from opsrunbook_dagster.stores.row_update import update_row
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "REJECTED"})
 
@@ -58,23 +59,8 @@ class IncidentStore:
         condition_names: dict[str, str] | None = None,
         condition_values: dict[str, Any] | None = None,
     ) -> bool:
-        names = {f"#k{i}": k for i, k in enumerate(sorted(values))}
-        attrs = {f":v{i}": values[k] for i, k in enumerate(sorted(values))}
-        expression = "SET " + ", ".join(f"#k{i} = :v{i}" for i in range(len(values)))
-        kwargs: dict[str, Any] = {
-            "TableName": table,
-            "Key": to_item({"pk": pk, "sk": sk}),
-            "UpdateExpression": expression,
-            "ExpressionAttributeNames": {**names, **(condition_names or {})},
-            "ExpressionAttributeValues": to_item({**attrs, **(condition_values or {})}),
-        }
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        try:
-            self.dynamodb.update_item(**kwargs)
-        except self.dynamodb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        key = {"pk": pk, "sk": sk}
+        return update_row(self.dynamodb, table, key, values, condition, condition_names, condition_values)
 
     def _forward(self, pk: str, sk: str, status: str, values: dict[str, Any]) -> bool:
         """Write ``values`` only if it moves the row's status forward (late writers cannot regress it)."""
