@@ -17,11 +17,19 @@ burst counts once). Bursty or spiky series are thus judged against their own bur
 An excursion that recurs at the same time of day (+/- 90 min) on every other day the baseline
 covers - a nightly job - is the normal pattern: it neither raises the bar nor counts.
 
+A steady metric that turns erratic without moving its level (utilisation or traffic flipping
+between two values) is caught by a fourth check, **noisier**: running medians of
+``NOISE_POINTS`` point-to-point steps, reported when one is ``NOISE_RATIO`` times the baseline's
+usual step *and* ``NOISE_MARGIN`` times the bar the baseline's own running steps set (so a
+bursty baseline keeps its bursts). Only for metrics where neither direction is bad.
+
 Direction matters: for errors, throttles or latency only an increase is a finding, for
 invocations or healthy hosts only a drop, for other metrics both. Sum/SampleCount changes below
 one unit never count, and an increase in a count series (non-negative integers) must also be
 unlikely under the baseline's Poisson rate (``COUNT_P_VALUE``, corrected for the number of
-places looked at), so a sparse error counter going 0, 0, 2 is not an incident.
+places looked at), so a sparse error counter going 0, 0, 2 is not an incident. A baseline that
+never moved is reported as "flat at X", and robust z is capped at ``Z_CAP`` (a flat baseline has
+no spread to divide by). Helpers live in ``metric_baseline`` and ``metric_semantics``.
 
 ``python -m benchmarks.nab_windows`` measures recall and false alarms on NAB's real AWS series.
 """
@@ -29,122 +37,29 @@ places looked at), so a sparse error counter going 0, 0, 2 is not an incident.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from contracts._base import Severity
 from contracts.evidence import MetricSeries, MetricSpec
 from contracts.packet import FindingKind
+from opsrunbook_dagster.analysis.metric_baseline import bar, recurs, robust_scale, rolling_median
+from opsrunbook_dagster.analysis.metric_semantics import THROTTLE_METRICS, direction_of, subject_of
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
-from opsrunbook_dagster.analysis.stats import clamp, mad, median, poisson_sf
+from opsrunbook_dagster.analysis.stats import clamp, median, poisson_sf
 
-#: Metrics where only an increase is bad, and where only a decrease is.
-UP_IS_BAD = (
-    "Errors",
-    "Throttles",
-    "Duration",
-    "ExecutionsFailed",
-    "ExecutionsTimedOut",
-    "ExecutionThrottled",
-    "ThrottledRequests",
-    "ReadThrottleEvents",
-    "WriteThrottleEvents",
-    "SystemErrors",
-    "UserErrors",
-    "5XX",
-    "4XX",
-    "Latency",
-    "IteratorAge",
-    "DeadLetterErrors",
-    "ConcurrentExecutions",
-    "ApproximateAgeOfOldestMessage",
-)
-DOWN_IS_BAD = ("Invocations", "ExecutionsSucceeded", "HealthyHostCount")
-THROTTLE_METRICS = (
-    "Throttles",
-    "ThrottledRequests",
-    "ReadThrottleEvents",
-    "WriteThrottleEvents",
-    "ExecutionThrottled",
-)
 MIN_BASELINE_POINTS = 6  # fewer and the series is not judged (minimum evidence)
 MIN_INCIDENT_POINTS = 3
 LEVEL_Z = 4.0  # robust z a level or sustained shift must reach
 SPIKE_Z = 6.0  # robust z a single point must reach
 SHIFT_POINTS = 12  # points in a running median (an hour at 5-minute periods)
 SHIFT_RAW_Z = 2.0  # a running median must also move this many single-point units
-MARGIN = 0.5  # how far past the baseline's largest excursion, in spreads of its largest ones
-TOP_EXCURSIONS = 6
-DAY_SECONDS = 86_400.0
-RECUR_SECONDS = 5_400.0  # "same time of day" tolerance for recurring excursions
-RECUR_SHARE = 0.7  # a recurring excursion is at least this share of the one it explains
 COUNT_P_VALUE = 1e-3
-
-
-def _direction(metric: str) -> int:
-    if any(metric.endswith(name) or metric == name for name in UP_IS_BAD):
-        return 1
-    if metric in DOWN_IS_BAD:
-        return -1
-    return 0
-
-
-def subject_of(spec: MetricSpec) -> str:
-    if not spec.dimensions:
-        return spec.namespace
-    value = next(iter(sorted(spec.dimensions.items())))[1]
-    return value.rsplit(":", 1)[-1] if value.startswith("arn:") else value
-
-
-def _scale(values: Sequence[float], centre: float) -> float:
-    """Robust spread around ``centre``: MAD, else the mean absolute deviation, floored at 5% of it."""
-    spread = mad(values, centre)
-    if spread <= 0.0 and values:
-        spread = 1.2533 * sum(abs(v - centre) for v in values) / len(values)
-    return max(spread, 0.05 * abs(centre), 1e-9)
-
-
-def _rolling_median(values: Sequence[float], k: int) -> list[float]:
-    if k <= 1:
-        return list(values)
-    window = sorted(values[:k])
-    out = [median(window)]
-    for i in range(k, len(values)):
-        del window[bisect_left(window, values[i - k])]
-        insort(window, values[i])
-        out.append(median(window))
-    return out
-
-
-def _recurs(at: float, excursion: float, times: Sequence[float], excursions: Sequence[float]) -> bool:
-    """True when every other day the baseline covers has a comparable excursion at this time of day."""
-    days = 0
-    for offset in (-3, -2, -1, 1, 2, 3):
-        centre = at + offset * DAY_SECONDS
-        if centre - RECUR_SECONDS < times[0] or centre + RECUR_SECONDS > times[-1]:
-            continue
-        days += 1
-        lo, hi = bisect_left(times, centre - RECUR_SECONDS), bisect_right(times, centre + RECUR_SECONDS)
-        if max(excursions[lo:hi], default=0.0) < RECUR_SHARE * excursion:
-            return False
-    return days > 0
-
-
-def _bar(times: Sequence[float], excursions: Sequence[float], scale: float, gap: float) -> float:
-    """How far past the baseline median a value must go to be unlike anything the baseline did."""
-    tops: list[tuple[float, float]] = []
-    for i in sorted(range(len(excursions)), key=lambda j: (-excursions[j], j)):
-        if excursions[i] <= 0.0 or len(tops) == TOP_EXCURSIONS:
-            break
-        if any(abs(times[i] - t) <= gap for t, _ in tops) or _recurs(
-            times[i], excursions[i], times, excursions
-        ):
-            continue
-        tops.append((times[i], excursions[i]))
-    top = tops[0][1] if tops else 0.0
-    last = tops[-1][1] if len(tops) == TOP_EXCURSIONS else 0.0
-    return top + MARGIN * max(top - last, scale)
+NOISE_POINTS = 24  # points in a running median of point-to-point steps (2 h at 5 minutes)
+NOISE_RATIO = 4.0  # the running step must be at least this many times the baseline's usual step
+NOISE_MARGIN = 2.0  # and this many times the bar the baseline's own running steps set
+Z_CAP = 1_000.0  # robust z reported at most (a near-flat baseline makes it astronomically large)
 
 
 @dataclass(frozen=True)
@@ -172,29 +87,55 @@ def _surprising_count(s: _Series, start: int, k: int, candidates: int) -> bool:
 
 def _scan(s: _Series, side: int, k: int, z: float) -> tuple[float, int, float] | None:
     """(excursion, index of the incident point, value at scale k) of the first value past the bar."""
-    rolled = _rolling_median(s.values, k)
+    rolled = rolling_median(s.values, k)
     cut = s.n_base - (k - 1)  # rolled values that end inside the baseline
     if cut < MIN_BASELINE_POINTS:
         return None
     whole = k == len(s.values) - s.n_base
     base_times = s.times[k - 1 : s.n_base]
     base = [side * (v - s.centre) for v in rolled[:cut]]
-    scale = _scale(rolled[:cut], s.centre)
+    scale = robust_scale(rolled[:cut], s.centre)
     # a median of k points varies ~1/sqrt(k) as much as one point; never trust a flat baseline more
     noise = s.scale if whole or k == 1 else max(scale, s.scale / math.sqrt(k))
     least = max(z * noise, s.floor, 0.0 if whole or k == 1 else SHIFT_RAW_Z * s.scale)
-    bar = max(least, _bar(base_times, base, scale, 2 * k * s.period))
+    limit = max(least, bar(base_times, base, scale, 2 * k * s.period))
     candidates = range(len(rolled) - 1, len(rolled)) if whole else range(cut, len(rolled))
     for r in sorted(candidates, key=lambda j: (-side * (rolled[j] - s.centre), j)):
         excursion = side * (rolled[r] - s.centre)
-        if excursion < bar:
+        if excursion < limit:
             return None
-        if _recurs(s.times[r + k - 1], excursion, base_times, base):
+        if recurs(s.times[r + k - 1], excursion, base_times, base):
             continue
         if side > 0 and not _surprising_count(s, r, k, len(candidates)):
             continue
         point = max(range(max(r, s.n_base), r + k), key=lambda i: (side * s.values[i], -i))
         return excursion, point, rolled[r]
+    return None
+
+
+def _scan_noise(s: _Series, k: int) -> tuple[float, int, float, float] | None:
+    """(robust z, index of the incident point, running step, usual step) when the point-to-point noise of k
+    points is far above the baseline's usual noise and past anything the baseline's own noise did.
+    z is the rise in units of the baseline's usual step (or of the spread of its running steps)."""
+    steps = [abs(b - a) for a, b in pairwise(s.values)]
+    rolled = rolling_median(steps, k)  # rolled[j] spans values j .. j + k
+    cut = s.n_base - k
+    if cut < MIN_BASELINE_POINTS:
+        return None
+    usual = median(steps[: s.n_base - 1])
+    base_times = s.times[k : s.n_base]
+    base = [v - usual for v in rolled[:cut]]
+    scale = robust_scale(rolled[:cut], usual)
+    least = max(LEVEL_Z * scale, (NOISE_RATIO - 1.0) * usual, s.floor, 0.05 * abs(s.centre))
+    limit = max(least, NOISE_MARGIN * bar(base_times, base, scale, 2 * k * s.period))
+    for r in sorted(range(cut, len(rolled)), key=lambda j: (-rolled[j], j)):
+        rise = rolled[r] - usual
+        if rise < limit:
+            return None
+        if recurs(s.times[r + k], rise, base_times, base):
+            continue
+        point = max(range(max(r, s.n_base), r + k + 1), key=lambda i: (abs(s.values[i] - s.centre), -i))
+        return rise / max(usual, scale), point, rolled[r], usual
     return None
 
 
@@ -209,6 +150,8 @@ def analyse_series(
         return None
     base = series.values[:n_base]
     centre = median(base)
+    flat = min(base) == max(base)
+    against = f"baseline flat at {centre:.4g}" if flat else f"baseline median {centre:.4g}"
     counts = spec.stat in ("Sum", "SampleCount")
     integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
     s = _Series(
@@ -216,11 +159,11 @@ def analyse_series(
         values=series.values,
         n_base=n_base,
         centre=centre,
-        scale=_scale(base, centre),
+        scale=robust_scale(base, centre),
         floor=1.0 if counts else 0.0,
         rate=max(sum(base) / n_base, 0.5 / n_base) if integral else None,
     )
-    direction = _direction(spec.metric)
+    direction = direction_of(spec.metric)
     scales = [(n_inc, LEVEL_Z, "level")]
     if n_inc > SHIFT_POINTS:
         scales.append((SHIFT_POINTS, LEVEL_Z, "sustained"))
@@ -235,12 +178,17 @@ def analyse_series(
             continue
         z_score, point, value = max(found)
         if name == "level":
-            text = f"level shift: median {value:.4g} vs baseline median {centre:.4g}"
+            text = f"level shift: median {value:.4g} vs {against}"
         elif name == "sustained":
-            text = f"sustained shift: median of {k} points {value:.4g} vs baseline median {centre:.4g}"
+            text = f"sustained shift: median of {k} points {value:.4g} vs {against}"
         else:
-            text = f"spike: {value:.4g} vs baseline median {centre:.4g}"
-        return z_score, point, text
+            text = f"spike: {value:.4g} vs {against}"
+        return min(z_score, Z_CAP), point, text
+    # neither level nor direction changed, but a steady metric became erratic (utilisation, traffic)
+    if direction == 0 and n_inc > NOISE_POINTS and (hit := _scan_noise(s, NOISE_POINTS)) is not None:
+        z_score, point, step, usual = hit
+        text = f"noisier: median step of {step:.4g} over {NOISE_POINTS} points vs {usual:.4g} in the baseline"
+        return min(z_score, Z_CAP), point, text
     return None
 
 
@@ -259,13 +207,14 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
         if result is None:
             continue
         z, point, description = result
+        z_text = f"robust z={z:.1f}" if z < Z_CAP else f"robust z>={Z_CAP:.0f}"
         subject = subject_of(spec)
         kind = FindingKind.throttling if spec.metric in THROTTLE_METRICS else FindingKind.metric_anomaly
         drafts.append(
             Draft(
                 kind=kind,
                 title=f"{subject}: {spec.metric} ({spec.stat}) anomalous",
-                summary=f"{spec.namespace} {spec.metric} {spec.stat} for {subject}: {description} (robust z={z:.1f}).",
+                summary=f"{spec.namespace} {spec.metric} {spec.stat} for {subject}: {description} ({z_text}).",
                 resource=subject if spec.dimensions else f"{spec.namespace}/{spec.metric}",
                 subject=subject,
                 severity=Severity.critical if z >= 20 else Severity.warning,

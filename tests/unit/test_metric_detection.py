@@ -10,6 +10,7 @@ import pytest
 
 from contracts.evidence import MetricSeries, MetricSpec
 from opsrunbook_dagster.analysis.metric_findings import analyse_series
+from opsrunbook_dagster.analysis.metric_semantics import subject_of
 
 START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 
@@ -129,3 +130,55 @@ def test_plain_noise_raises_no_alarm() -> None:
 def test_analysis_is_deterministic() -> None:
     values = noise(90) + noise(30, mean=140.0, seed=12)
     assert judge(values, 30) == judge(list(values), 30)
+
+
+def flip_flop(n: int, low: float, high: float, seed: int) -> list[float]:
+    """A metric alternating between two levels with a little jitter (same median as its midpoint)."""
+    rng = random.Random(seed)
+    return [round((high if i % 2 else low) + rng.gauss(0.0, 0.05), 3) for i in range(n)]
+
+
+def test_a_steady_metric_turning_erratic_is_noisier() -> None:
+    steady = noise(240, mean=33.0, sd=0.1, seed=13)
+    erratic = flip_flop(60, 30.0, 36.0, seed=14)
+    result = judge(steady + erratic, 60, period=300)
+    assert result is not None
+    z, point, text = result
+    assert text.startswith("noisier: median step of 6") and "in the baseline" in text
+    assert point >= 240 and z >= 4.0
+    # the same level change on a direction-aware metric is not an incident by itself
+    assert judge(steady + erratic, 60, "Errors", period=300) is None
+
+
+def test_noise_as_erratic_as_the_baselines_own_bursts_is_normal() -> None:
+    steady = noise(240, mean=33.0, sd=0.1, seed=15)
+    steady[100:130] = flip_flop(30, 30.0, 36.0, seed=16)  # the baseline already did this once
+    result = judge(steady + flip_flop(60, 30.0, 36.0, seed=17), 60, period=300)
+    assert result is None
+
+
+def test_all_zero_baseline_is_reported_as_flat_with_a_capped_z() -> None:
+    values = [0.0] * 90 + [0.0] * 20 + [5e8] * 10
+    result = judge(values, 30, "DiskWriteBytes", period=300)
+    assert result is not None
+    z, _, text = result
+    assert text.endswith("vs baseline flat at 0") and z == 1_000.0
+
+
+def test_subject_is_the_resource_dimension_not_the_first_by_name() -> None:
+    def with_dims(dims: dict[str, str]) -> MetricSpec:
+        return MetricSpec(
+            id="m0",
+            namespace="AWS/DynamoDB",
+            metric="ThrottledRequests",
+            dimensions=dims,
+            stat="Sum",
+            period=60,
+            label="throttles",
+        )
+
+    assert subject_of(with_dims({"Operation": "PutItem", "TableName": "orders"})) == "orders"
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:checkout"
+    assert subject_of(with_dims({"Alias": "a", "StateMachineArn": arn})) == "checkout"
+    assert subject_of(with_dims({"Zeta": "z", "Alpha": "a"})) == "a"
+    assert subject_of(with_dims({})) == "AWS/DynamoDB"

@@ -1,0 +1,69 @@
+"""What a metric baseline did: robust spread, running medians, daily recurrence, and the bar a
+value must clear to be unlike anything the baseline did at the same scale.
+
+Pure helpers for :mod:`opsrunbook_dagster.analysis.metric_findings` (deterministic, no I/O).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Sequence
+
+from opsrunbook_dagster.analysis.stats import mad, median
+
+MARGIN = 0.5  # how far past the baseline's largest excursion, in spreads of its largest ones
+TOP_EXCURSIONS = 6
+DAY_SECONDS = 86_400.0
+RECUR_SECONDS = 5_400.0  # "same time of day" tolerance for recurring excursions
+RECUR_SHARE = 0.7  # a recurring excursion is at least this share of the one it explains
+
+
+def robust_scale(values: Sequence[float], centre: float) -> float:
+    """Robust spread around ``centre``: MAD, else the mean absolute deviation, floored at 5% of it."""
+    spread = mad(values, centre)
+    if spread <= 0.0 and values:
+        spread = 1.2533 * sum(abs(v - centre) for v in values) / len(values)
+    return max(spread, 0.05 * abs(centre), 1e-9)
+
+
+def rolling_median(values: Sequence[float], k: int) -> list[float]:
+    """Medians of every run of ``k`` consecutive values (``len(values) - k + 1`` of them)."""
+    if k <= 1:
+        return list(values)
+    window = sorted(values[:k])
+    out = [median(window)]
+    for i in range(k, len(values)):
+        del window[bisect_left(window, values[i - k])]
+        insort(window, values[i])
+        out.append(median(window))
+    return out
+
+
+def recurs(at: float, excursion: float, times: Sequence[float], excursions: Sequence[float]) -> bool:
+    """True when every other day the baseline covers has a comparable excursion at this time of day."""
+    days = 0
+    for offset in (-3, -2, -1, 1, 2, 3):
+        centre = at + offset * DAY_SECONDS
+        if centre - RECUR_SECONDS < times[0] or centre + RECUR_SECONDS > times[-1]:
+            continue
+        days += 1
+        lo, hi = bisect_left(times, centre - RECUR_SECONDS), bisect_right(times, centre + RECUR_SECONDS)
+        if max(excursions[lo:hi], default=0.0) < RECUR_SHARE * excursion:
+            return False
+    return days > 0
+
+
+def bar(times: Sequence[float], excursions: Sequence[float], scale: float, gap: float) -> float:
+    """How far past the baseline median a value must go to be unlike anything the baseline did."""
+    tops: list[tuple[float, float]] = []
+    for i in sorted(range(len(excursions)), key=lambda j: (-excursions[j], j)):
+        if excursions[i] <= 0.0 or len(tops) == TOP_EXCURSIONS:
+            break
+        if any(abs(times[i] - t) <= gap for t, _ in tops) or recurs(
+            times[i], excursions[i], times, excursions
+        ):
+            continue
+        tops.append((times[i], excursions[i]))
+    top = tops[0][1] if tops else 0.0
+    last = tops[-1][1] if len(tops) == TOP_EXCURSIONS else 0.0
+    return top + MARGIN * max(top - last, scale)
