@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# bytecode for the editable sources even where PYTHONDONTWRITEBYTECODE is set: every run worker imports them
+	$(BIN)/python -m compileall -q contracts opsrunbook_api opsrunbook_dagster
 	@touch $(STAMP)
 
 test: install

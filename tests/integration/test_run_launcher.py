@@ -1,0 +1,134 @@
+"""ForkserverRunLauncher on a real (temporary) instance: runs finish, cancel, fail to load, die."""
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster import DagsterInstance, DagsterRunStatus
+
+from opsrunbook_dagster.run_launcher import PID_TAG, ForkserverRunLauncher
+
+pytestmark = pytest.mark.integration
+
+
+class MarkerConfig(dg.Config):
+    path: str
+
+
+@dg.op
+def write_marker(config: MarkerConfig) -> None:
+    Path(config.path).write_text(str(os.getpid()), encoding="utf-8")
+
+
+@dg.op
+def sleep_long() -> None:
+    time.sleep(60)
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def marker_job() -> None:
+    write_marker()
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def slow_job() -> None:
+    sleep_long()
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
+    (tmp_path / "dagster.yaml").write_text(
+        "run_launcher:\n"
+        "  module: opsrunbook_dagster.run_launcher\n"
+        "  class: ForkserverRunLauncher\n"
+        "  config:\n"
+        "    preload_modules: [pydantic]\n"
+        "telemetry:\n  enabled: false\n",
+        encoding="utf-8",
+    )
+    with DagsterInstance.from_config(str(tmp_path)) as inst:
+        yield inst
+
+
+def _launch(
+    instance: DagsterInstance,
+    job: dg.JobDefinition,
+    run_config: dict | None = None,
+    origin_name: str | None = None,
+) -> str:
+    origin = dg.reconstructable(job).get_python_origin()
+    if origin_name is not None:  # a code origin whose job does not exist
+        origin = origin._replace(job_name=origin_name)
+    run = instance.create_run_for_job(job_def=job, run_config=run_config, job_code_origin=origin)
+    instance.launch_run(run.run_id, workspace=None)  # type: ignore[arg-type]
+    return run.run_id
+
+
+def _wait(instance: DagsterInstance, run_id: str, statuses: set[DagsterRunStatus], timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None
+        if run.status in statuses:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} stayed {run.status}")
+
+
+def test_launcher_is_configured_from_dagster_yaml(instance: DagsterInstance) -> None:
+    assert isinstance(instance.run_launcher, ForkserverRunLauncher)
+    assert "dagster" in instance.run_launcher._preload and "pydantic" in instance.run_launcher._preload
+
+
+def _marker_config(path: Path) -> dict:
+    return {"ops": {"write_marker": {"config": {"path": str(path)}}}}
+
+
+def test_run_executes_in_a_forked_worker(instance: DagsterInstance, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    run_id = _launch(instance, marker_job, _marker_config(marker))
+    run = _wait(instance, run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
+    assert run.status == DagsterRunStatus.SUCCESS
+    worker_pid = int(marker.read_text(encoding="utf-8"))
+    assert run.tags[PID_TAG] == str(worker_pid)
+    assert worker_pid != os.getpid()
+    messages = [e.message for e in instance.all_logs(run_id)]
+    assert f"Started process for run (pid: {worker_pid})." in messages
+
+
+def test_terminate_cancels_the_run(instance: DagsterInstance) -> None:
+    run_id = _launch(instance, slow_job)
+    _wait(instance, run_id, {DagsterRunStatus.STARTED})
+    time.sleep(0.5)  # inside the op
+    assert instance.run_launcher.terminate(run_id) is True
+    run = _wait(
+        instance, run_id, {DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE, DagsterRunStatus.SUCCESS}
+    )
+    assert run.status == DagsterRunStatus.CANCELED
+    assert instance.run_launcher.terminate(run_id) is False  # finished runs are left alone
+
+
+def test_job_that_does_not_load_fails_the_run_with_the_reason(instance: DagsterInstance) -> None:
+    run_id = _launch(instance, marker_job, _marker_config(Path("unused")), origin_name="no_such_job")
+    run = _wait(instance, run_id, {DagsterRunStatus.FAILURE, DagsterRunStatus.SUCCESS})
+    assert run.status == DagsterRunStatus.FAILURE
+    messages = " ".join(e.message or "" for e in instance.all_logs(run_id))
+    assert "Could not load job definition." in messages
+
+
+def test_health_check_reports_a_dead_worker(instance: DagsterInstance) -> None:
+    from dagster._core.launcher import WorkerStatus
+
+    run_id = _launch(instance, slow_job)
+    run = _wait(instance, run_id, {DagsterRunStatus.STARTED})
+    launcher = instance.run_launcher
+    assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+    os.kill(int(run.tags[PID_TAG]), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while launcher.check_run_worker_health(run).status != WorkerStatus.FAILED:
+        assert time.monotonic() < deadline, "a killed worker still reads as running"
+        time.sleep(0.1)
