@@ -1,11 +1,13 @@
-"""What a metric baseline did: robust spread, running medians, daily recurrence, and the bar a
-value must clear to be unlike anything the baseline did at the same scale.
+"""What a metric baseline did: robust spread, running medians, daily recurrence, the bar a value
+must clear to be unlike anything the baseline did at the same scale, and where its current
+level (regime) began.
 
 Pure helpers for :mod:`opsrunbook_dagster.analysis.metric_findings` (deterministic, no I/O).
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 
@@ -15,6 +17,7 @@ MARGIN = 0.5  # how far past the baseline's largest excursion, in spreads of its
 TOP_EXCURSIONS = 6
 DAY_SECONDS = 86_400.0
 RECUR_SECONDS = 5_400.0  # "same time of day" tolerance for recurring excursions
+REGIME_OUTLIERS = 0.2  # share of a regime's running medians that may stray (bursts) from its level
 RECUR_SHARE = 0.7  # a recurring excursion is at least this share of the one it explains
 
 
@@ -67,3 +70,42 @@ def bar(times: Sequence[float], excursions: Sequence[float], scale: float, gap: 
     top = tops[0][1] if tops else 0.0
     last = tops[-1][1] if len(tops) == TOP_EXCURSIONS else 0.0
     return top + MARGIN * max(top - last, scale)
+
+
+def regime_start(
+    values: Sequence[float], rolled: Sequence[float], n_base: int, least: int, k: int, z: float
+) -> int:
+    """Where the baseline's current regime begins, 0 when it has none apart from the rest.
+
+    A regime is the baseline from a split on (at least ``least`` points): mostly at one level
+    (all but ``REGIME_OUTLIERS`` of its running medians of ``k`` points within ``z`` of its
+    spreads of its median), which no running median before the split came within ``z`` spreads
+    of. Of the possible splits, the tightest regime wins; it starts ``k`` points after the split,
+    as the change itself (a restart spike, a warm-up) belongs to neither level. ``rolled`` is
+    ``rolling_median(values, k)`` (only its running medians within the baseline are used)."""
+    splits = range(k, n_base - least - k + 1, max(k // 2, 1))
+    best, tightest = 0, math.inf
+    ordered: list[float] = sorted(values[splits[-1] : n_base]) if splits else []
+    for j in reversed(splits):  # the regime grows backwards; keep its points sorted
+        for v in values[j : j + splits.step] if j != splits[-1] else ():
+            insort(ordered, v)
+        centre = median_sorted(ordered)
+        # cheap necessary test: the first and the last running median before the split are out of
+        # reach only if at least half the regime lies closer to its median than they do / z
+        near = min(abs(rolled[0] - centre), abs(rolled[j - k] - centre)) / (1.4826 * z)
+        if bisect_right(ordered, centre + near) - bisect_left(ordered, centre - near) < len(ordered) // 2:
+            continue
+        scale = robust_scale(ordered, centre)
+        inside = rolled[j : n_base - k + 1]
+        if (
+            scale <= tightest
+            and all(abs(v - centre) >= z * scale for v in rolled[: j - k + 1])
+            and sum(abs(v - centre) >= z * scale for v in inside) <= REGIME_OUTLIERS * len(inside)
+        ):
+            best, tightest = j + k, scale
+    return best
+
+
+def median_sorted(ordered: Sequence[float]) -> float:
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2.0

@@ -10,12 +10,18 @@ scale of the baseline:
 * **spike** - single points.
 
 At each scale a value is a finding only when it is far from the baseline median in robust units
-(``LEVEL_Z``; ``SPIKE_Z`` for single points; a running median also ``SHIFT_RAW_Z`` single-point
-units) *and* clearly beyond what the baseline itself did at that scale: past its largest
+(``LEVEL_Z``; ``SPIKE_Z`` for single points, or ``LEVEL_Z`` for a point ``RECORD_RATIO`` times as
+far out as every baseline point on its side, a new record; a running median also ``SHIFT_RAW_Z``
+single-point units) *and* clearly beyond what the baseline itself did at that scale: past its largest
 excursion by ``MARGIN`` times the spread of its ``TOP_EXCURSIONS`` largest (de-clustered, so one
 burst counts once). Bursty or spiky series are thus judged against their own bursts and spikes.
 An excursion that recurs at the same time of day (+/- 90 min) on every other day the baseline
 covers - a nightly job - is the normal pattern: it neither raises the bar nor counts.
+
+When the baseline changed level and stayed there (``regime_start``: a stretch at least as long
+as the window, mostly at one level that nothing before it came near), only that current regime
+is the baseline, from ``SHIFT_POINTS`` points after the change: the old level and the change's own transient
+(a restart spike) say nothing about what is normal now.
 
 A steady metric that turns erratic without moving its level (utilisation or traffic flipping
 between two values) is caught by a fourth check, **noisier**: running medians of
@@ -44,7 +50,13 @@ from itertools import pairwise
 from contracts._base import Severity
 from contracts.evidence import MetricSeries, MetricSpec
 from contracts.packet import FindingKind
-from opsrunbook_dagster.analysis.metric_baseline import bar, recurs, robust_scale, rolling_median
+from opsrunbook_dagster.analysis.metric_baseline import (
+    bar,
+    recurs,
+    regime_start,
+    robust_scale,
+    rolling_median,
+)
 from opsrunbook_dagster.analysis.metric_semantics import THROTTLE_METRICS, direction_of, subject_of
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
 from opsrunbook_dagster.analysis.stats import clamp, median, poisson_sf
@@ -53,6 +65,7 @@ MIN_BASELINE_POINTS = 6  # fewer and the series is not judged (minimum evidence)
 MIN_INCIDENT_POINTS = 3
 LEVEL_Z = 4.0  # robust z a level or sustained shift must reach
 SPIKE_Z = 6.0  # robust z a single point must reach
+RECORD_RATIO = 1.5  # ... or LEVEL_Z, when it is this many times as far out as any baseline point
 SHIFT_POINTS = 12  # points in a running median (an hour at 5-minute periods)
 SHIFT_RAW_Z = 2.0  # a running median must also move this many single-point units
 COUNT_P_VALUE = 1e-3
@@ -71,6 +84,7 @@ class _Series:
     scale: float  # robust spread of single baseline points
     floor: float  # smallest change that counts (one unit for counts)
     rate: float | None  # per-point Poisson rate when the series counts events
+    shifts: list[float]  # running medians of SHIFT_POINTS points
 
     @property
     def period(self) -> float:
@@ -87,7 +101,7 @@ def _surprising_count(s: _Series, start: int, k: int, candidates: int) -> bool:
 
 def _scan(s: _Series, side: int, k: int, z: float) -> tuple[float, int, float] | None:
     """(excursion, index of the incident point, value at scale k) of the first value past the bar."""
-    rolled = rolling_median(s.values, k)
+    rolled = s.shifts if k == SHIFT_POINTS else rolling_median(s.values, k)
     cut = s.n_base - (k - 1)  # rolled values that end inside the baseline
     if cut < MIN_BASELINE_POINTS:
         return None
@@ -97,7 +111,10 @@ def _scan(s: _Series, side: int, k: int, z: float) -> tuple[float, int, float] |
     scale = robust_scale(rolled[:cut], s.centre)
     # a median of k points varies ~1/sqrt(k) as much as one point; never trust a flat baseline more
     noise = s.scale if whole or k == 1 else max(scale, s.scale / math.sqrt(k))
-    least = max(z * noise, s.floor, 0.0 if whole or k == 1 else SHIFT_RAW_Z * s.scale)
+    need = z * noise
+    if k == 1:  # a point far past every baseline point on its side needs less z (a new record)
+        need = min(need, max(LEVEL_Z * noise, RECORD_RATIO * max(base, default=0.0)))
+    least = max(need, s.floor, 0.0 if whole or k == 1 else SHIFT_RAW_Z * s.scale)
     limit = max(least, bar(base_times, base, scale, 2 * k * s.period))
     candidates = range(len(rolled) - 1, len(rolled)) if whole else range(cut, len(rolled))
     for r in sorted(candidates, key=lambda j: (-side * (rolled[j] - s.centre), j)):
@@ -148,20 +165,27 @@ def analyse_series(
     n_inc = len(series.values) - n_base
     if n_base < MIN_BASELINE_POINTS or n_inc < MIN_INCIDENT_POINTS:
         return None
-    base = series.values[:n_base]
+    values = series.values
+    shifts = rolling_median(values, SHIFT_POINTS)
+    start = regime_start(values, shifts, n_base, max(n_inc, 2 * SHIFT_POINTS), SHIFT_POINTS, LEVEL_Z)
+    times, values, shifts, n_base = times[start:], values[start:], shifts[start:], n_base - start
+    base = values[:n_base]
     centre = median(base)
     flat = min(base) == max(base)
     against = f"baseline flat at {centre:.4g}" if flat else f"baseline median {centre:.4g}"
+    if start:
+        against += f" from {series.timestamps[start]:%Y-%m-%d %H:%M} on, after a level change"
     counts = spec.stat in ("Sum", "SampleCount")
     integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
     s = _Series(
         times=times,
-        values=series.values,
+        values=values,
         n_base=n_base,
         centre=centre,
         scale=robust_scale(base, centre),
         floor=1.0 if counts else 0.0,
         rate=max(sum(base) / n_base, 0.5 / n_base) if integral else None,
+        shifts=shifts,
     )
     direction = direction_of(spec.metric)
     scales = [(n_inc, LEVEL_Z, "level")]
@@ -183,12 +207,12 @@ def analyse_series(
             text = f"sustained shift: median of {k} points {value:.4g} vs {against}"
         else:
             text = f"spike: {value:.4g} vs {against}"
-        return min(z_score, Z_CAP), point, text
+        return min(z_score, Z_CAP), start + point, text
     # neither level nor direction changed, but a steady metric became erratic (utilisation, traffic)
     if direction == 0 and n_inc > NOISE_POINTS and (hit := _scan_noise(s, NOISE_POINTS)) is not None:
         z_score, point, step, usual = hit
         text = f"noisier: median step of {step:.4g} over {NOISE_POINTS} points vs {usual:.4g} in the baseline"
-        return min(z_score, Z_CAP), point, text
+        return min(z_score, Z_CAP), start + point, text
     return None
 
 

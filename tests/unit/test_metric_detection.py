@@ -182,3 +182,55 @@ def test_subject_is_the_resource_dimension_not_the_first_by_name() -> None:
     assert subject_of(with_dims({"Alias": "a", "StateMachineArn": arn})) == "checkout"
     assert subject_of(with_dims({"Zeta": "z", "Alpha": "a"})) == "a"
     assert subject_of(with_dims({})) == "AWS/DynamoDB"
+
+
+def uniform(n: int, low: float, high: float, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [round(rng.uniform(low, high), 3) for _ in range(n)]
+
+
+def test_a_spike_far_past_every_baseline_point_is_a_new_record() -> None:
+    # light-tailed noise 40..52 (median ~46, MAD ~4.4): a point at 66 is only z~4.5, below SPIKE_Z,
+    # but three times as far out as any baseline point
+    values = uniform(400, 40.0, 52.0, seed=21) + uniform(100, 40.0, 52.0, seed=22)
+    values[450] = 66.0
+    result = judge(values, 100, period=300)
+    assert result is not None
+    z, point, text = result
+    assert point == 450 and text.startswith("spike: 66 vs baseline median") and 4.0 <= z < 6.0
+    # once the baseline went to 60 itself, 66 is no record (20 vs 14 out, under RECORD_RATIO)
+    values[200] = 60.0
+    assert judge(values, 100, period=300) is None
+
+
+def level_change(seed: int) -> list[float]:
+    """CPU at 6% for 200 points, a restart spike, then 14.5% with more noise for 400 points."""
+    rng = random.Random(seed)
+    old = [round(rng.gauss(6.0, 0.2), 3) for _ in range(200)]
+    new = [round(rng.gauss(14.5, 0.8), 3) for _ in range(400)]
+    new[0], new[8] = 25.0, 18.5  # the change's own transient
+    return old + new
+
+
+def test_after_a_level_change_the_current_level_is_the_baseline() -> None:
+    values = level_change(23) + [round(random.Random(24).gauss(14.5, 0.8), 3) for _ in range(200)]
+    assert judge(values, 200, period=300) is None  # the new level is normal by now
+    values[700] = 19.5  # z~6 against the new level; against the whole baseline, under its restart spike
+    result = judge(values, 200, period=300)
+    assert result is not None
+    z, point, text = result
+    assert point == 700 and z >= 4.0 and text.startswith("spike: 19.5 vs baseline median 14.")
+    assert "from 2026-11-20 18:00 on, after a level change" in text  # past the transient at 16:40
+
+
+def test_a_regime_keeps_its_bursts_and_drops_the_old_level() -> None:
+    # the tail of an earlier event (12e6), a quiet 1e6 regime ending in a short burst, then a window
+    # at 6e6: a level shift against the quiet regime, though the old tail's medians were higher
+    rng = random.Random(25)
+    tail = [round(rng.gauss(12e6, 0.5e6)) for _ in range(48)]
+    quiet = [round(rng.gauss(1e6, 0.1e6)) for _ in range(120)]
+    burst = [round(rng.gauss(2e7, 2e6)) for _ in range(18)]
+    window = [round(rng.gauss(6e6, 0.5e6)) for _ in range(62)]
+    result = judge(tail + quiet + burst + window, 62, "NetworkIn", period=300)
+    assert result is not None and result[2].startswith("level shift: median 6")
+    assert "after a level change" in result[2]
