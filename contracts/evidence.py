@@ -43,7 +43,11 @@ class EvidenceBase(StrictModel):
     run_id: Name
     window: TimeWindow
     baseline_window: TimeWindow | None = None
-    collected_at: UtcDatetime
+    collected_at: UtcDatetime | None = Field(
+        default=None,
+        description="Not written since 1.3: when collection ran is provenance, not evidence; it is kept in "
+        "the object's S3 metadata (collected-at) so the same world always yields the same bytes.",
+    )
     sources: list[SourceResult] = Field(default_factory=list)
     truncated: bool = False
     byte_size: int = 0
@@ -67,7 +71,9 @@ class EvidenceBase(StrictModel):
 
 
 class LogQuery(StrictModel):
-    query_id: Name | None = None
+    query_id: Name | None = Field(
+        default=None, description="Not written (random per query): see the object's S3 metadata (query-ids)."
+    )
     window: WindowName
     log_groups: list[Name]
     query_string: LongText

@@ -21,7 +21,9 @@ def _mark(value: bool | None) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.repo_map:
         os.environ[REPO_MAP_ENV] = args.repo_map
-    scores = [evaluate(ref)[0] for ref in scenario_refs(args.paths)]
+    scores = [
+        evaluate(ref, check_determinism=not args.no_determinism)[0] for ref in scenario_refs(args.paths)
+    ]
     with_cause = [s for s in scores if s.expected_kind != "none"]
     controls = [s for s in scores if s.expected_kind == "none"]
     owners = [s for s in scores if s.owner_repo_hit is not None]
@@ -34,17 +36,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         "must_not_flag_violations": sum(len(s.must_not_flag_violations) for s in scores),
         "grounding_violations": sum(len(s.grounding_violations) for s in scores),
         "owner_repo_hits": f"{sum(bool(s.owner_repo_hit) for s in owners)}/{len(owners)}",
+        "deterministic": f"{sum(bool(s.deterministic) for s in scores)}/{len(scores)}",
     }
     if args.json:
         print(json.dumps({"scores": [s.as_dict() for s in scores], "totals": totals}, indent=2))
     else:
         width = max(len(s.scenario) for s in scores)
-        print(f"{'scenario':<{width}}  {'expected':<16} top1 top3 no-flag owner grounded  first finding")
+        print(f"{'scenario':<{width}}  {'expected':<16} top1 top3 no-flag owner grounded same  first finding")
         for s in scores:
             print(
                 f"{s.scenario:<{width}}  {s.expected_kind:<16} {_mark(s.top1):<4} {_mark(s.top3):<4} "
                 f"{_mark(not s.must_not_flag_violations):<7} {_mark(s.owner_repo_hit):<5} "
-                f"{_mark(not s.grounding_violations):<8}  {s.first_finding[:70]}"
+                f"{_mark(not s.grounding_violations):<8} {_mark(s.deterministic):<4}  {s.first_finding[:70]}"
             )
         print("totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
     return 0 if totals["passed"] == len(scores) else 1
@@ -56,6 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("paths", nargs="*", help="scenario files or directories")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-determinism",
+        action="store_true",
+        help="skip the determinism check (each scenario run again over the same world and a re-seeded one)",
+    )
     default_map = REPO_ROOT / "infra" / "repo-map.yaml"
     parser.add_argument(
         "--repo-map",

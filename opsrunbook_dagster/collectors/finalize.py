@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.canonical import canonical_json, sha256_hex, to_jsonable
@@ -20,6 +20,8 @@ class StoredEvidence:
     model: EvidenceBase
     body: bytes
     sha256: str
+    #: when and how it was collected (wall clock, query ids): stored beside the body, never hashed
+    provenance: dict[str, str] = field(default_factory=dict)
 
     @property
     def byte_size(self) -> int:
@@ -53,11 +55,29 @@ def _shed_to_budget(doc: dict[str, Any], collector: str, limit: int) -> int:
     return dropped
 
 
+def split_provenance(doc: dict[str, Any]) -> dict[str, str]:
+    """Take the wall-clock and per-call random values out of ``doc``: the same world must give the same
+    bytes (and so the same sha256, evidence refs and packet)."""
+    provenance: dict[str, str] = {}
+    collected_at, doc["collected_at"] = doc.get("collected_at"), None
+    if collected_at:
+        provenance["collected-at"] = str(collected_at)
+    query_ids = []
+    for query in doc.get("queries", []):
+        if query.get("query_id"):
+            query_ids.append(str(query["query_id"]))
+        query["query_id"] = None
+    if query_ids:
+        provenance["query-ids"] = ",".join(query_ids)[:1024]  # S3 user metadata is capped at 2 KB
+    return provenance
+
+
 def finalize(raw: EvidenceBase, budgets: Budgets) -> StoredEvidence:
     """Redact every string, shed to the byte budget, and fix ``byte_size`` to the stored length."""
     collector = raw.collector  # type: ignore[attr-defined]
     hits: Counter[str] = Counter()
     doc = redact_tree(to_jsonable(raw), hits)
+    provenance = split_provenance(doc)
     doc["redaction"] = {"ran": True, "total_hits": sum(hits.values()), "hits": dict(sorted(hits.items()))}
     dropped = _shed_to_budget(doc, collector, budgets.object_limit(collector))
     if dropped:
@@ -72,4 +92,4 @@ def finalize(raw: EvidenceBase, budgets: Budgets) -> StoredEvidence:
             break
         size = len(body)
     model = EVIDENCE_MODELS[collector].model_validate(doc)
-    return StoredEvidence(model=model, body=body, sha256=sha256_hex(body))
+    return StoredEvidence(model=model, body=body, sha256=sha256_hex(body), provenance=provenance)

@@ -21,10 +21,18 @@ class Score:
     grounding_violations: list[str] = field(default_factory=list)
     first_finding: str = ""
     seconds: float = 0.0
+    #: None when not checked; see evaluation.runner.evaluate
+    deterministic: bool | None = None
+    determinism_scope: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.top1 and not self.must_not_flag_violations and not self.grounding_violations
+        return (
+            self.top1
+            and not self.must_not_flag_violations
+            and not self.grounding_violations
+            and self.deterministic is not False
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "passed": self.passed}

@@ -44,7 +44,7 @@ def collect_one(deps: PipelineDeps, collector: str, request: CollectRequest) -> 
         raw = StepFnCollector(deps.lazy_client("stepfunctions"), deps.budgets).collect(request)
     evidence = finalize(raw, deps.budgets)
     stored = deps.objects.put_bytes(
-        evidence_key(request.incident_id, request.run_id, collector), evidence.body
+        evidence_key(request.incident_id, request.run_id, collector), evidence.body, evidence.provenance
     )
     return CollectedEvidence(collector, evidence, stored, time.perf_counter() - started)
 

@@ -37,6 +37,9 @@ def test_eval_scores_a_cause_and_a_control() -> None:
     assert by_name["lambda-timeout"]["top1"] and by_name["lambda-timeout"]["grounding_violations"] == []
     assert by_name["healthy-control"]["passed"]
     assert report["totals"]["must_not_flag_violations"] == 0
+    # each ran again over the same world and once more in a re-seeded sandbox: byte-identical
+    assert by_name["lambda-timeout"]["deterministic"] is True
+    assert report["totals"]["deterministic"] == "2/2"
 
 
 def _bundled(*names: str) -> list[str]:
