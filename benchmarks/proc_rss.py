@@ -16,19 +16,38 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def tree_rss_mb(root: int) -> float:
-    """Sum of RSS over ``root`` and all its descendants."""
-    total = 0
-    stack, seen = [root], set()
-    page = os.sysconf("SC_PAGE_SIZE")
+def _tree(root: int) -> list[int]:
+    stack, seen = [root], []
     while stack:
         pid = stack.pop()
-        if pid in seen:
+        if pid in seen or not Path(f"/proc/{pid}").exists():
             continue
-        seen.add(pid)
+        seen.append(pid)
+        stack.extend(_children(pid))
+    return seen
+
+
+def tree_rss_mb(root: int) -> float:
+    """Sum of RSS over ``root`` and all its descendants (shared pages counted in every process)."""
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in _tree(root):
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
         except (OSError, IndexError, ValueError):
             continue
-        stack.extend(_children(pid))
     return total / 1_000_000
+
+
+def tree_pss_mb(root: int) -> float:
+    """Sum of PSS (shared pages split between the processes sharing them): the tree's real footprint."""
+    total_kb = 0
+    for pid in _tree(root):
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (OSError, IndexError, ValueError):
+            continue
+    return total_kb * 1024 / 1_000_000

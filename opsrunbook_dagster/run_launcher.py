@@ -8,6 +8,9 @@ fork of it (copy-on-write) that then loads the code location itself, so edited c
 next run exactly as with the default launcher. Runs execute with the same entry point the default
 launcher's worker uses (`core_execute_run`), so events, statuses, retries and checks are unchanged.
 
+With no run in flight for ``idle_shutdown_seconds`` (default 60) the forkserver stops and gives its
+memory back; the next run starts it again, paying the imports once.
+
 Single host only (the worker is a local process): configure it in a local `dagster.yaml`; production
 deployments keep their platform's launcher (ECS, Kubernetes, ...).
 
@@ -23,6 +26,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,6 +35,8 @@ from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLa
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
 PID_TAG = "opsrunbook/run_worker_pid"
+#: With no run in flight for this long, the forkserver (~120 MB) is stopped; the next run restarts it.
+DEFAULT_IDLE_SHUTDOWN_SECONDS = 60.0
 # Always preloaded: what every run worker imports before it reaches user code.
 BASE_PRELOAD = (
     "dagster",
@@ -87,12 +93,21 @@ def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
 class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
     """Launch each run in a process forked from a preloaded forkserver on this host."""
 
-    def __init__(self, inst_data: ConfigurableClassData | None = None, preload_modules: Sequence[str] = ()):
+    def __init__(
+        self,
+        inst_data: ConfigurableClassData | None = None,
+        preload_modules: Sequence[str] = (),
+        idle_shutdown_seconds: float = DEFAULT_IDLE_SHUTDOWN_SECONDS,
+    ):
         self._inst_data = inst_data
         self._preload = list(dict.fromkeys([*BASE_PRELOAD, *preload_modules]))
+        self._idle_shutdown_seconds = idle_shutdown_seconds
         self._ctx: Any = None
         self._lock = threading.Lock()
         self._workers: dict[str, Any] = {}
+        self._last_launch = 0.0
+        self._forkserver_up = False
+        self._retirer: threading.Thread | None = None
         super().__init__()
 
     @property
@@ -103,21 +118,31 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
     def config_type(cls) -> Mapping[str, Any]:
         from dagster import Array, Field
 
-        return {"preload_modules": Field(Array(str), is_required=False, default_value=[])}
+        return {
+            "preload_modules": Field(Array(str), is_required=False, default_value=[]),
+            "idle_shutdown_seconds": Field(
+                float,
+                is_required=False,
+                default_value=DEFAULT_IDLE_SHUTDOWN_SECONDS,
+                description="Stop the forkserver after this long with no run in flight (0: never).",
+            ),
+        }
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]):
-        return cls(inst_data=inst_data, preload_modules=config_value.get("preload_modules", []))
+        return cls(
+            inst_data=inst_data,
+            preload_modules=config_value.get("preload_modules", []),
+            idle_shutdown_seconds=config_value.get("idle_shutdown_seconds", DEFAULT_IDLE_SHUTDOWN_SECONDS),
+        )
 
-    def _context(self) -> Any:
-        with self._lock:
-            if self._ctx is None:
-                ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(self._preload)
-                self._ctx = ctx
-            # reap finished workers so the table does not grow
-            self._workers = {k: p for k, p in self._workers.items() if p.is_alive()}
-            return self._ctx
+    @property
+    def forkserver_running(self) -> bool:
+        return self._forkserver_up
+
+    def _reap(self) -> None:
+        """Forget finished workers (caller holds the lock)."""
+        self._workers = {k: p for k, p in self._workers.items() if p.is_alive()}
 
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.dagster_run
@@ -126,16 +151,41 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         )
         from dagster._serdes import serialize_value
 
-        ctx = self._context()
-        worker = ctx.Process(
-            target=execute_run_in_worker,
-            args=(serialize_value(self._instance.get_ref()), run.run_id),
-            name=f"dagster-run-{run.run_id[:8]}",
-        )
-        worker.start()
-        with self._lock:
+        with self._lock:  # a launch never races the idle shutdown
+            if self._ctx is None:
+                self._ctx = multiprocessing.get_context("forkserver")
+                self._ctx.set_forkserver_preload(self._preload)
+            self._reap()
+            worker = self._ctx.Process(
+                target=execute_run_in_worker,
+                args=(serialize_value(self._instance.get_ref()), run.run_id),
+                name=f"dagster-run-{run.run_id[:8]}",
+            )
+            worker.start()  # (re)starts the forkserver if it is not running
             self._workers[run.run_id] = worker
+            self._forkserver_up = True
+            self._last_launch = time.monotonic()
+            if self._idle_shutdown_seconds > 0 and self._retirer is None:
+                self._retirer = threading.Thread(
+                    target=self._retire_when_idle, name="forkserver-idle-shutdown", daemon=True
+                )
+                self._retirer.start()
         self._instance.add_run_tags(run.run_id, {PID_TAG: str(worker.pid)})
+
+    def _retire_when_idle(self) -> None:
+        """Stop the forkserver (and free its memory) once nothing has run for ``idle_shutdown_seconds``;
+        the next launch starts it again (about 0.7 CPU-s of imports, once)."""
+        from multiprocessing import forkserver
+
+        stop = getattr(forkserver._forkserver, "_stop", None)  # CPython 3.8+; without it, never retire
+        while stop is not None:
+            time.sleep(min(5.0, self._idle_shutdown_seconds))
+            with self._lock:
+                self._reap()
+                idle_for = time.monotonic() - self._last_launch
+                if self._forkserver_up and not self._workers and idle_for >= self._idle_shutdown_seconds:
+                    stop()
+                    self._forkserver_up = False
 
     def _pid(self, run_id: str) -> int | None:
         run = self._instance.get_run_by_id(run_id)

@@ -1,37 +1,45 @@
-"""Entry point of the ``opsrunbook`` console script."""
+"""Entry point of the ``opsrunbook`` console script.
+
+Each subcommand's module is imported only when that command runs (all of them for ``--help``), so a
+long-lived process such as ``opsrunbook sandbox up`` does not carry the others' dependencies.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from opsrunbook_dagster.cli import (
-    api_cmd,
-    demo_cmd,
-    eval_cmd,
-    fakes_cmd,
-    pipeline_cmd,
-    sandbox_cmd,
-    schemas_cmd,
-)
+#: command -> module under opsrunbook_dagster.cli that registers it
+COMMANDS = {
+    "sandbox": "sandbox_cmd",
+    "scenarios": "sandbox_cmd",
+    "schemas": "schemas_cmd",
+    "validate": "schemas_cmd",
+    "submit": "pipeline_cmd",
+    "analyze": "pipeline_cmd",
+    "replay": "pipeline_cmd",
+    "demo": "demo_cmd",
+    "api": "api_cmd",
+    "eval": "eval_cmd",
+    "fakes": "fakes_cmd",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` only, or for every command when it is None or unknown."""
     parser = argparse.ArgumentParser(prog="opsrunbook", description="OpsRunbook incident analysis for AWS.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sandbox_cmd.register(sub)
-    schemas_cmd.register(sub)
-    pipeline_cmd.register(sub)
-    demo_cmd.register(sub)
-    api_cmd.register(sub)
-    eval_cmd.register(sub)
-    fakes_cmd.register(sub)
+    wanted = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in wanted:
+        importlib.import_module(f"opsrunbook_dagster.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     return int(args.func(args))
 
 

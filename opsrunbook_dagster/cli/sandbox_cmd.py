@@ -50,6 +50,19 @@ def _parse_now(value: str | None) -> datetime | None:
     return moment
 
 
+def release_startup_memory() -> None:
+    """Hand back to the OS the heap moto's start-up left free (~30 MB; glibc only, a no-op elsewhere)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    libc_name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(libc_name) if libc_name else None
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
 @bad_input_exits_2
 def cmd_up(args: argparse.Namespace) -> int:
     stop = install_stop_event()
@@ -60,6 +73,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         ensure_resources(target, ResourceNames.from_env())
         for name in args.scenario or []:
             print_seed_report(seed_scenario(target, load_scenario(name)))
+        release_startup_memory()
         print(f"sandbox (moto server) listening on {endpoint}", file=sys.stderr)
         print("export these to talk to it:", file=sys.stderr)
         for key, value in client_env(endpoint).items():

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
 from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, RetryPolicy
 from opsrunbook_dagster.clients.secrets import Secret
 
@@ -41,6 +38,9 @@ class GitHubAppConfig:
 
 
 def load_private_key(encoded: Secret) -> Any:
+    # imported here: only runs that open pull requests need cryptography (it is ~9 MB per process)
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
     try:
         pem = base64.b64decode(encoded.reveal(), validate=True)
         key = load_pem_private_key(pem, password=None)
@@ -76,6 +76,8 @@ class AppAuth:
     def app_jwt(self) -> str:
         now = int(self._clock())
         payload = {"iat": now - JWT_BACKDATE, "exp": now + JWT_LIFETIME, "iss": str(self.config.app_id)}
+        import jwt  # with load_private_key: loaded only when a GitHub App acts
+
         token = jwt.encode(payload, self._key, algorithm="RS256")
         Secret(token)
         return token

@@ -39,18 +39,23 @@ def slow_job() -> None:
     sleep_long()
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
-    (tmp_path / "dagster.yaml").write_text(
+def _instance(home: Path, idle_shutdown_seconds: float) -> DagsterInstance:
+    (home / "dagster.yaml").write_text(
         "run_launcher:\n"
         "  module: opsrunbook_dagster.run_launcher\n"
         "  class: ForkserverRunLauncher\n"
         "  config:\n"
         "    preload_modules: [pydantic]\n"
+        f"    idle_shutdown_seconds: {idle_shutdown_seconds}\n"
         "telemetry:\n  enabled: false\n",
         encoding="utf-8",
     )
-    with DagsterInstance.from_config(str(tmp_path)) as inst:
+    return DagsterInstance.from_config(str(home))
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[DagsterInstance]:
+    with _instance(tmp_path, idle_shutdown_seconds=0) as inst:
         yield inst
 
 
@@ -132,3 +137,23 @@ def test_health_check_reports_a_dead_worker(instance: DagsterInstance) -> None:
     while launcher.check_run_worker_health(run).status != WorkerStatus.FAILED:
         assert time.monotonic() < deadline, "a killed worker still reads as running"
         time.sleep(0.1)
+
+
+def test_idle_forkserver_is_stopped_and_restarted_on_the_next_run(tmp_path: Path) -> None:
+    with _instance(tmp_path, idle_shutdown_seconds=1) as instance:
+        launcher = instance.run_launcher
+        assert isinstance(launcher, ForkserverRunLauncher)
+        first = _launch(instance, marker_job, _marker_config(tmp_path / "one"))
+        assert launcher.forkserver_running
+        assert _wait(instance, first, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
+            DagsterRunStatus.SUCCESS
+        )
+        deadline = time.monotonic() + 15
+        while launcher.forkserver_running:
+            assert time.monotonic() < deadline, "the forkserver outlived its idle timeout"
+            time.sleep(0.2)
+        second = _launch(instance, marker_job, _marker_config(tmp_path / "two"))
+        assert _wait(instance, second, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
+            DagsterRunStatus.SUCCESS
+        )
+        assert (tmp_path / "two").exists()

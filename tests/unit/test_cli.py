@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from opsrunbook_dagster.cli.main import main
+from opsrunbook_dagster.cli.main import COMMANDS, main
 from tests import factories
 
 
@@ -51,3 +53,22 @@ def test_seed_without_endpoint_is_a_usage_error(
 def test_schemas_export(tmp_path: Path) -> None:
     assert main(["schemas", "export", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "incident_packet.v1.schema.json").exists()
+
+
+def test_sandbox_command_loads_only_its_own_module() -> None:
+    """`opsrunbook sandbox up` is long-lived: it must not carry dagster, FastAPI or the action clients."""
+    code = (
+        "import sys\n"
+        "from opsrunbook_dagster.cli.main import build_parser\n"
+        "build_parser('sandbox')\n"
+        "print(sorted(m for m in ('dagster', 'fastapi', 'jsonschema', 'jwt') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert all(name in text for name in COMMANDS)
