@@ -41,13 +41,20 @@ class IncidentStore:
     def run(self, incident_id: str, run_id: str) -> dict[str, Any] | None:
         return self._get(self.incidents_table, f"INCIDENT#{incident_id}", f"RUN#{run_id}")
 
-    def rows(self, incident_id: str, prefix: str, table: str | None = None) -> list[dict[str, Any]]:
-        response = self.dynamodb.query(
+    def rows(
+        self, incident_id: str, prefix: str, table: str | None = None, page_size: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every row of the incident whose sort key starts with ``prefix``, in sort-key order, across
+        as many pages as DynamoDB returns (a query page stops at 1 MB; ``page_size`` caps it lower)."""
+        paging = {"PageSize": page_size} if page_size else {}
+        pages = self.dynamodb.get_paginator("query").paginate(
             TableName=table or self.incidents_table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=to_item({":pk": f"INCIDENT#{incident_id}", ":prefix": prefix}),
+            ConsistentRead=True,
+            PaginationConfig=paging,
         )
-        return [from_item(i) for i in response.get("Items", [])]
+        return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     def _update(
         self,
