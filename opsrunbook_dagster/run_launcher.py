@@ -21,10 +21,10 @@ deployments keep their platform's launcher (ECS, Kubernetes, ...).
         preload_modules: [boto3, pydantic]
 """
 
+import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -34,9 +34,11 @@ from dagster import _check as check
 from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
-PID_TAG = "opsrunbook/run_worker_pid"
+from opsrunbook_dagster.run_worker import WORKER_TAG, execute_run_in_worker, release_forkserver, worker_pid
+
 #: With no run in flight for this long, the forkserver (~120 MB) is stopped; the next run restarts it.
 DEFAULT_IDLE_SHUTDOWN_SECONDS = 60.0
+logger = logging.getLogger(__name__)
 # Always preloaded: what every run worker imports before it reaches user code.
 BASE_PRELOAD = (
     "dagster",
@@ -45,49 +47,6 @@ BASE_PRELOAD = (
     "dagster._core.storage.event_log.sqlite",
     "dagster._core.storage.schedules.sqlite",
 )
-
-
-def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
-    """Run worker body (in the forked child): load the run and execute it like `dagster api execute_run`.
-
-    A failure before execution starts (code location does not load, run vanished) marks the run FAILURE
-    with the error, so nothing is left in STARTING.
-    """
-    from dagster._core.events import EngineEventData
-    from dagster._core.instance import DagsterInstance, InstanceRef
-    from dagster._core.origin import JobPythonOrigin
-    from dagster._grpc.impl import core_execute_run
-    from dagster._serdes import deserialize_value
-    from dagster._utils.error import serializable_error_info_from_exc_info
-    from dagster._utils.hosted_user_process import recon_job_from_origin
-    from dagster._utils.interrupts import capture_interrupts
-
-    with capture_interrupts():
-        ref = deserialize_value(serialized_instance_ref, InstanceRef)
-        with DagsterInstance.from_ref(ref) as instance:
-            run = check.not_none(instance.get_run_by_id(run_id), f"run {run_id} not found")
-            pid = os.getpid()
-            try:
-                origin = check.inst(run.job_code_origin, JobPythonOrigin, "run has no code origin")
-                recon_job = recon_job_from_origin(origin)
-            except Exception:
-                error = serializable_error_info_from_exc_info(sys.exc_info())
-                instance.report_engine_event(
-                    f"Run worker {pid} could not load the job.", run, EngineEventData.engine_error(error)
-                )
-                instance.report_run_failed(run)
-                return
-            instance.report_engine_event(
-                f"Started process for run (pid: {pid}).", run, EngineEventData.in_process(pid)
-            )
-            try:
-                # loads the job first (a load error is reported as "Could not load job definition.")
-                for _event in core_execute_run(recon_job, run, instance, inject_env_vars=True):
-                    pass
-            except BaseException:  # core_execute_run has written the failure to the event log
-                pass
-            finally:
-                instance.report_engine_event(f"Process for run exited (pid: {pid}).", run)
 
 
 class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
@@ -105,9 +64,10 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         self._ctx: Any = None
         self._lock = threading.Lock()
         self._workers: dict[str, Any] = {}
-        self._last_launch = 0.0
+        self._last_active = 0.0
         self._forkserver_up = False
         self._retirer: threading.Thread | None = None
+        self._disposed = threading.Event()
         super().__init__()
 
     @property
@@ -162,46 +122,56 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
                 name=f"dagster-run-{run.run_id[:8]}",
             )
             worker.start()  # (re)starts the forkserver if it is not running
+            # not a child this process's exit must wait for: the daemon restarts without waiting for runs
+            multiprocessing.process._children.discard(worker)  # type: ignore[attr-defined]
             self._workers[run.run_id] = worker
             self._forkserver_up = True
-            self._last_launch = time.monotonic()
+            self._last_active = time.monotonic()
             if self._idle_shutdown_seconds > 0 and self._retirer is None:
                 self._retirer = threading.Thread(
                     target=self._retire_when_idle, name="forkserver-idle-shutdown", daemon=True
                 )
                 self._retirer.start()
-        self._instance.add_run_tags(run.run_id, {PID_TAG: str(worker.pid)})
 
     def _retire_when_idle(self) -> None:
-        """Stop the forkserver (and free its memory) once nothing has run for ``idle_shutdown_seconds``;
-        the next launch starts it again (about 0.7 CPU-s of imports, once)."""
-        from multiprocessing import forkserver
-
-        stop = getattr(forkserver._forkserver, "_stop", None)  # CPython 3.8+; without it, never retire
-        while stop is not None:
-            time.sleep(min(5.0, self._idle_shutdown_seconds))
+        """Let the forkserver go (its memory with it) once no run has been in flight for
+        ``idle_shutdown_seconds``; the next launch starts a new one (about 0.7 CPU-s of imports, once).
+        Never blocks a launch: the old forkserver is reaped in the background."""
+        while not self._disposed.wait(min(5.0, self._idle_shutdown_seconds)):
             with self._lock:
                 self._reap()
-                idle_for = time.monotonic() - self._last_launch
-                if self._forkserver_up and not self._workers and idle_for >= self._idle_shutdown_seconds:
-                    stop()
-                    self._forkserver_up = False
+                if self._workers:
+                    self._last_active = time.monotonic()
+                    continue
+                idle = time.monotonic() - self._last_active >= self._idle_shutdown_seconds
+                if not (self._forkserver_up and idle):
+                    continue
+                try:
+                    released = release_forkserver()
+                except OSError:
+                    logger.exception("could not stop the idle forkserver; keeping it")
+                    released = False
+                if not released:
+                    return  # unsupported here: keep the forkserver for good
+                self._forkserver_up = False
 
-    def _pid(self, run_id: str) -> int | None:
+    def _worker_pid(self, run_id: str) -> int | None:
         run = self._instance.get_run_by_id(run_id)
-        value = run.tags.get(PID_TAG) if run else None
-        return int(value) if value and value.isdigit() else None
+        return worker_pid(run.tags.get(WORKER_TAG)) if run else None
 
     def terminate(self, run_id: str) -> bool:
         run = self._instance.get_run_by_id(run_id)
-        pid = self._pid(run_id)
-        if not run or run.is_finished or pid is None:
+        if not run or run.is_finished:
             return False
+        pid = self._worker_pid(run_id)
+        if pid is None:  # never started, or already gone: nothing to interrupt
+            self._instance.report_run_canceled(run, "Run worker was not running; the run is canceled.")
+            return True
         self._instance.report_run_canceling(run)
         try:
             os.kill(pid, signal.SIGINT)  # the worker's capture_interrupts turns this into a clean cancel
         except ProcessLookupError:
-            return False
+            self._instance.report_run_canceled(run, "Run worker exited before it could be interrupted.")
         return True
 
     @property
@@ -209,19 +179,15 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         return True
 
     def check_run_worker_health(self, run) -> CheckRunHealthResult:  # type: ignore[no-untyped-def]
-        pid = self._pid(run.run_id)
+        identity = run.tags.get(WORKER_TAG)
+        if identity is None:
+            return CheckRunHealthResult(WorkerStatus.UNKNOWN, "the run worker has not recorded itself yet")
+        pid = worker_pid(identity)
         if pid is None:
-            return CheckRunHealthResult(WorkerStatus.UNKNOWN, "no run worker pid recorded")
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return CheckRunHealthResult(WorkerStatus.FAILED, f"run worker {pid} is gone")
-        except PermissionError:
-            pass
-        return CheckRunHealthResult(WorkerStatus.RUNNING, run_worker_id=str(pid))
+            return CheckRunHealthResult(WorkerStatus.FAILED, f"run worker {identity} is gone")
+        return CheckRunHealthResult(WorkerStatus.RUNNING, run_worker_id=identity)
 
     def dispose(self) -> None:
+        self._disposed.set()
         with self._lock:
-            for worker in self._workers.values():
-                worker.join(timeout=0)
             self._workers.clear()

@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,8 @@ import dagster as dg
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
-from opsrunbook_dagster.run_launcher import PID_TAG, ForkserverRunLauncher
+from opsrunbook_dagster.run_launcher import ForkserverRunLauncher
+from opsrunbook_dagster.run_worker import WORKER_TAG
 
 pytestmark = pytest.mark.integration
 
@@ -27,6 +30,17 @@ def write_marker(config: MarkerConfig) -> None:
 @dg.op
 def sleep_long() -> None:
     time.sleep(60)
+
+
+@dg.op
+def leave_a_process_behind() -> None:
+    """Start a process that outlives the run and keeps every inherited file descriptor."""
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(12)"], close_fds=False)
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def leaky_job() -> None:
+    leave_a_process_behind()
 
 
 @dg.job(executor_def=dg.in_process_executor)
@@ -99,7 +113,7 @@ def test_run_executes_in_a_forked_worker(instance: DagsterInstance, tmp_path: Pa
     run = _wait(instance, run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
     assert run.status == DagsterRunStatus.SUCCESS
     worker_pid = int(marker.read_text(encoding="utf-8"))
-    assert run.tags[PID_TAG] == str(worker_pid)
+    assert run.tags[WORKER_TAG].split(":")[0] == str(worker_pid)
     assert worker_pid != os.getpid()
     messages = [e.message for e in instance.all_logs(run_id)]
     assert f"Started process for run (pid: {worker_pid})." in messages
@@ -132,7 +146,11 @@ def test_health_check_reports_a_dead_worker(instance: DagsterInstance) -> None:
     run = _wait(instance, run_id, {DagsterRunStatus.STARTED})
     launcher = instance.run_launcher
     assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
-    os.kill(int(run.tags[PID_TAG]), signal.SIGKILL)
+    pid_text, _, started = run.tags[WORKER_TAG].partition(":")
+    # the same pid with another start time is another process (pid reuse): not our worker
+    reused = run.with_tags({**run.tags, WORKER_TAG: f"{pid_text}:{int(started) + 1}"})
+    assert launcher.check_run_worker_health(reused).status == WorkerStatus.FAILED
+    os.kill(int(pid_text), signal.SIGKILL)
     deadline = time.monotonic() + 10
     while launcher.check_run_worker_health(run).status != WorkerStatus.FAILED:
         assert time.monotonic() < deadline, "a killed worker still reads as running"
@@ -157,3 +175,32 @@ def test_idle_forkserver_is_stopped_and_restarted_on_the_next_run(tmp_path: Path
             DagsterRunStatus.SUCCESS
         )
         assert (tmp_path / "two").exists()
+
+
+def test_terminating_a_run_whose_worker_is_gone_cancels_it(instance: DagsterInstance) -> None:
+    run_id = _launch(instance, slow_job)
+    run = _wait(instance, run_id, {DagsterRunStatus.STARTED})
+    os.kill(int(run.tags[WORKER_TAG].split(":")[0]), signal.SIGKILL)
+    time.sleep(0.5)
+    assert instance.run_launcher.terminate(run_id) is True
+    assert _wait(instance, run_id, {DagsterRunStatus.CANCELED}).status == DagsterRunStatus.CANCELED
+
+
+def test_idle_shutdown_never_blocks_the_next_launch(tmp_path: Path) -> None:
+    """A process left behind by a run must not make the next launch wait for it."""
+    with _instance(tmp_path, idle_shutdown_seconds=1) as instance:
+        launcher = instance.run_launcher
+        leaky = _launch(instance, leaky_job)
+        assert _wait(instance, leaky, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
+            DagsterRunStatus.SUCCESS
+        )
+        deadline = time.monotonic() + 8
+        while launcher.forkserver_running:
+            assert time.monotonic() < deadline, "the forkserver was not let go"
+            time.sleep(0.2)
+        started = time.monotonic()
+        nxt = _launch(instance, marker_job, _marker_config(tmp_path / "next"))
+        assert time.monotonic() - started < 5, "the launch waited for the left-behind process"
+        assert _wait(instance, nxt, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
+            DagsterRunStatus.SUCCESS
+        )

@@ -1,0 +1,122 @@
+"""The run worker side of ForkserverRunLauncher: what a forked worker runs, how it is identified, and
+how the launcher lets go of an idle forkserver. Linux/macOS, single host."""
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from dagster import _check as check
+
+#: Run tag holding the worker's identity, ``<pid>:<start time>`` (the start time guards against pid reuse).
+WORKER_TAG = "opsrunbook/run_worker"
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux /proc), None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]  # a zombie has finished
+
+
+def worker_identity(pid: int) -> str:
+    return f"{pid}:{_start_time(pid) or ''}"
+
+
+def worker_pid(identity: str | None) -> int | None:
+    """The pid in ``identity`` if that very process still runs (same start time), else None."""
+    if not identity or not identity.split(":", 1)[0].isdigit():
+        return None
+    pid_text, _, started = identity.partition(":")
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or someone else's process now
+        return None
+    now = _start_time(pid)
+    if started and now != started:
+        return None  # the pid was reused (or the worker is a zombie)
+    return pid
+
+
+def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
+    """Run worker body (in the forked child): load the run and execute it like `dagster api execute_run`.
+
+    A failure before execution starts (code location does not load, run vanished) marks the run FAILURE
+    with the error, so nothing is left in STARTING.
+    """
+    from dagster._core.events import EngineEventData
+    from dagster._core.instance import DagsterInstance, InstanceRef
+    from dagster._core.origin import JobPythonOrigin
+    from dagster._grpc.impl import core_execute_run
+    from dagster._serdes import deserialize_value
+    from dagster._utils.error import serializable_error_info_from_exc_info
+    from dagster._utils.hosted_user_process import recon_job_from_origin
+    from dagster._utils.interrupts import capture_interrupts
+
+    with capture_interrupts():
+        ref = deserialize_value(serialized_instance_ref, InstanceRef)
+        with DagsterInstance.from_ref(ref) as instance:
+            pid = os.getpid()
+            # the worker records itself, before any status event (no concurrent write of the run)
+            instance.add_run_tags(run_id, {WORKER_TAG: worker_identity(pid)})
+            run = check.not_none(instance.get_run_by_id(run_id), f"run {run_id} not found")
+            try:
+                origin = check.inst(run.job_code_origin, JobPythonOrigin, "run has no code origin")
+                recon_job = recon_job_from_origin(origin)
+            except Exception:
+                error = serializable_error_info_from_exc_info(sys.exc_info())
+                instance.report_engine_event(
+                    f"Run worker {pid} could not load the job.", run, EngineEventData.engine_error(error)
+                )
+                instance.report_run_failed(run)
+                return
+            instance.report_engine_event(
+                f"Started process for run (pid: {pid}).", run, EngineEventData.in_process(pid)
+            )
+            try:
+                # loads the job first (a load error is reported as "Could not load job definition.")
+                for _event in core_execute_run(recon_job, run, instance, inject_env_vars=True):
+                    pass
+            except BaseException:  # core_execute_run has written the failure to the event log
+                pass
+            finally:
+                instance.report_engine_event(f"Process for run exited (pid: {pid}).", run)
+
+
+def release_forkserver() -> bool:
+    """Let go of this process's forkserver without waiting for it: the next fork request starts a new
+    one, and the old one exits (and is reaped in the background) once nothing holds it. Uses
+    CPython's forkserver internals (3.8-3.13); returns False, doing nothing, where they differ."""
+    from multiprocessing import forkserver, util
+
+    server = forkserver._forkserver
+    names = ("_lock", "_forkserver_pid", "_forkserver_alive_fd", "_forkserver_address")
+    if not all(hasattr(server, name) for name in names):
+        return False
+    with server._lock:
+        pid, alive_fd, address = (
+            server._forkserver_pid,
+            server._forkserver_alive_fd,
+            server._forkserver_address,
+        )
+        if pid is None:
+            return True
+        server._forkserver_pid = server._forkserver_alive_fd = server._forkserver_address = None
+    os.close(alive_fd)  # EOF on its "alive" pipe asks it to exit
+    if address and not util.is_abstract_socket_namespace(address):
+        try:
+            os.unlink(address)
+        except OSError:
+            pass
+    threading.Thread(target=_reap, args=(pid,), name="forkserver-reaper", daemon=True).start()
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
