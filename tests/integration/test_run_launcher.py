@@ -157,23 +157,29 @@ def test_health_check_reports_a_dead_worker(instance: DagsterInstance) -> None:
         time.sleep(0.1)
 
 
+def _succeeds(instance: DagsterInstance, run_id: str) -> bool:
+    return _wait(instance, run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
+        DagsterRunStatus.SUCCESS
+    )
+
+
+def _wait_until_let_go(launcher: ForkserverRunLauncher, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while launcher.forkserver_running:
+        assert time.monotonic() < deadline, "the forkserver outlived its idle timeout"
+        time.sleep(0.2)
+
+
 def test_idle_forkserver_is_stopped_and_restarted_on_the_next_run(tmp_path: Path) -> None:
     with _instance(tmp_path, idle_shutdown_seconds=1) as instance:
         launcher = instance.run_launcher
         assert isinstance(launcher, ForkserverRunLauncher)
         first = _launch(instance, marker_job, _marker_config(tmp_path / "one"))
         assert launcher.forkserver_running
-        assert _wait(instance, first, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
-            DagsterRunStatus.SUCCESS
-        )
-        deadline = time.monotonic() + 15
-        while launcher.forkserver_running:
-            assert time.monotonic() < deadline, "the forkserver outlived its idle timeout"
-            time.sleep(0.2)
+        assert _succeeds(instance, first)
+        _wait_until_let_go(launcher, 15)
         second = _launch(instance, marker_job, _marker_config(tmp_path / "two"))
-        assert _wait(instance, second, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
-            DagsterRunStatus.SUCCESS
-        )
+        assert _succeeds(instance, second)
         assert (tmp_path / "two").exists()
 
 
@@ -190,17 +196,9 @@ def test_idle_shutdown_never_blocks_the_next_launch(tmp_path: Path) -> None:
     """A process left behind by a run must not make the next launch wait for it."""
     with _instance(tmp_path, idle_shutdown_seconds=1) as instance:
         launcher = instance.run_launcher
-        leaky = _launch(instance, leaky_job)
-        assert _wait(instance, leaky, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
-            DagsterRunStatus.SUCCESS
-        )
-        deadline = time.monotonic() + 8
-        while launcher.forkserver_running:
-            assert time.monotonic() < deadline, "the forkserver was not let go"
-            time.sleep(0.2)
+        assert _succeeds(instance, _launch(instance, leaky_job))
+        _wait_until_let_go(launcher, 8)
         started = time.monotonic()
         nxt = _launch(instance, marker_job, _marker_config(tmp_path / "next"))
         assert time.monotonic() - started < 5, "the launch waited for the left-behind process"
-        assert _wait(instance, nxt, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE}).status == (
-            DagsterRunStatus.SUCCESS
-        )
+        assert _succeeds(instance, nxt)
