@@ -44,8 +44,8 @@ def worker_pid(identity: str | None) -> int | None:
 def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
     """Run worker body (in the forked child): load the run and execute it like `dagster api execute_run`.
 
-    A failure before execution starts (code location does not load, run vanished) marks the run FAILURE
-    with the error, so nothing is left in STARTING.
+    A job that does not load marks the run FAILURE with the error. If the instance itself cannot be
+    reached, the worker cannot report anything: run monitoring's start timeout fails the run.
     """
     from dagster._core.events import EngineEventData
     from dagster._core.instance import DagsterInstance, InstanceRef
