@@ -13,7 +13,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import (
     ExecutionRecord,
     LogRow,
@@ -24,9 +23,8 @@ from contracts.evidence import (
     StateMachineSummary,
     StepFnEvidenceV1,
 )
-from contracts.snapshot import EvidenceSnapshotV1, SnapshotItem
-from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.packet_builder import build_packet
+from opsrunbook_dagster.pipeline.snapshot import handles_in_memory
 
 RESULTS = Path(__file__).parent / "results" / "analyzer.json"
 END = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -125,33 +123,7 @@ def _stepfn(rng: random.Random) -> StepFnEvidenceV1:
 def main() -> int:
     rng = random.Random(7)
     objects = {"logs": _logs(rng), "metrics": _metrics(rng), "stepfn": _stepfn(rng)}
-    items = [
-        SnapshotItem(
-            collector=c,
-            bucket="b",
-            key=f"evidence/inc-bench/r000000000000/{c}.json",
-            sha256=sha256_hex(canonical_json(o)),
-            byte_size=0,
-            truncated=False,
-            status="complete",
-        )  # type: ignore[arg-type]
-        for c, o in objects.items()
-    ]
-    snapshot = EvidenceSnapshotV1(
-        incident_id="inc-bench",
-        run_id="r000000000000",
-        partition_key="inc-bench.r000000000000",
-        service="svc",
-        environment="bench",
-        window=WINDOW,
-        items=items,
-    )
-    handles = EvidenceHandles(
-        snapshot=snapshot,
-        snapshot_key="evidence/inc-bench/r000000000000.json",
-        snapshot_sha256="0" * 64,
-        **objects,
-    )  # type: ignore[arg-type]
+    handles = handles_in_memory(objects, "svc", "bench")  # type: ignore[arg-type]
     started = time.perf_counter()
     packet = build_packet(handles)
     seconds = time.perf_counter() - started

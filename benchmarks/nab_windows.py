@@ -30,13 +30,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from contracts._base import TimeWindow
-from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import MetricSeries, MetricsEvidenceV1, MetricSpec, SourceResult, SourceStatus
 from contracts.incident_event import MAX_WINDOW
-from contracts.snapshot import EvidenceSnapshotV1, SnapshotItem
 from opsrunbook_dagster.analysis.metric_findings import metric_drafts
-from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.collectors.budgets import metric_lookback, metric_period
+from opsrunbook_dagster.pipeline.snapshot import handles_in_memory
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results" / "nab.json"
@@ -117,8 +115,8 @@ def evidence(series: Series, window: TimeWindow) -> MetricsEvidenceV1:
         points = _resample(points, start, period)
     spec = spec_for(series.name, period)
     return MetricsEvidenceV1(
-        incident_id="nab",
-        run_id="r0000000000000",
+        incident_id="inc-nab",
+        run_id="r000000000000",
         window=window,
         baseline_window=TimeWindow(start=start, end=window.start),
         collected_at=window.end,
@@ -139,29 +137,7 @@ def evidence(series: Series, window: TimeWindow) -> MetricsEvidenceV1:
 
 def finding(model: MetricsEvidenceV1) -> str | None:
     """The packet's metric analysis: the summary of a finding on the metric inside the window, if any."""
-    body = canonical_json(model)
-    item = SnapshotItem(
-        collector="metrics",
-        bucket="bench",
-        key="evidence/nab/metrics.json",
-        sha256=sha256_hex(body),
-        byte_size=len(body),
-        truncated=False,
-        status=SourceStatus.complete,
-    )
-    snapshot = EvidenceSnapshotV1(
-        incident_id="nab",
-        run_id="r0000000000000",
-        partition_key="nab.r0000000000000",
-        service="nab",
-        environment="bench",
-        window=model.window,
-        baseline_window=model.baseline_window,
-        items=[item],
-    )
-    handles = EvidenceHandles(
-        snapshot=snapshot, snapshot_key="evidence/nab/snapshot.json", snapshot_sha256="0" * 64, metrics=model
-    )
+    handles = handles_in_memory({"metrics": model}, "nab", "bench")
     window = model.window
     inside = [
         d.summary

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from contracts._base import Name, Sha256, StrictModel, TimeWindow
-from contracts.evidence import Collector, SourceStatus
+from contracts.canonical import sha256_hex
+from contracts.evidence import Collector, EvidenceBase, SourceStatus
 
 
 class SnapshotItem(StrictModel):
@@ -18,6 +19,21 @@ class SnapshotItem(StrictModel):
     byte_size: int
     truncated: bool
     status: SourceStatus
+
+    @classmethod
+    def of(
+        cls, collector: Collector, bucket: str, key: str, body: bytes, evidence: EvidenceBase
+    ) -> SnapshotItem:
+        """The manifest entry for one stored evidence object (``body`` is exactly what was stored)."""
+        return cls(
+            collector=collector,
+            bucket=bucket,
+            key=key,
+            sha256=sha256_hex(body),
+            byte_size=len(body),
+            truncated=evidence.truncated,
+            status=evidence.status,
+        )
 
 
 class TopSignature(StrictModel):

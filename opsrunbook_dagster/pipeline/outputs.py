@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from contracts.actions import ActionDecision, ActionFlags, ActionPlanV1, ActionResultV1, ActionStatus
 from contracts.canonical import canonical_json, sha256_hex
-from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
+from contracts.evidence import EVIDENCE_MODELS
 from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
 from opsrunbook_dagster.analysis.model import EvidenceHandles
@@ -65,12 +65,12 @@ def load_handles(deps: PipelineDeps, incident_id: str, run_id: str) -> EvidenceH
     key = snapshot_key(incident_id, run_id)
     body = deps.objects.get_bytes(key)
     snapshot = EvidenceSnapshotV1.model_validate_json(body)
-    loaded = {}
-    for item in snapshot.items:
-        model = {"logs": LogsEvidenceV1, "metrics": MetricsEvidenceV1, "stepfn": StepFnEvidenceV1}[
-            item.collector
-        ]
-        loaded[item.collector] = deps.objects.get_model(item.key, model, expected_sha256=item.sha256)  # type: ignore[type-var]
+    loaded = {
+        item.collector: deps.objects.get_model(
+            item.key, EVIDENCE_MODELS[item.collector], expected_sha256=item.sha256
+        )  # type: ignore[type-var]
+        for item in snapshot.items
+    }
     return EvidenceHandles(snapshot=snapshot, snapshot_key=key, snapshot_sha256=sha256_hex(body), **loaded)  # type: ignore[arg-type]
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from contracts.canonical import sha256_hex
-from contracts.evidence import COLLECTORS, EVIDENCE_MODELS, LogsEvidenceV1
+from contracts._base import TimeWindow
+from contracts.canonical import canonical_json, sha256_hex
+from contracts.evidence import COLLECTORS, EVIDENCE_MODELS, EvidenceBase, LogsEvidenceV1
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 from contracts.snapshot import EvidenceSnapshotV1, SnapshotItem, TopSignature
+from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.signatures import signature_of
-from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.keys import evidence_key, snapshot_key
-from opsrunbook_dagster.stores.objects import StoredObject
+
+if TYPE_CHECKING:  # type hints only: benchmarks and tests build handles without boto3
+    from opsrunbook_dagster.pipeline.deps import PipelineDeps
+    from opsrunbook_dagster.stores.objects import StoredObject
 
 TOP_SIGNATURES = 10
 
@@ -32,6 +38,30 @@ def top_signatures(logs: LogsEvidenceV1) -> list[TopSignature]:
     ]
 
 
+def manifest(
+    incident_id: str,
+    run_id: str,
+    service: str,
+    environment: str,
+    window: TimeWindow,
+    items: list[SnapshotItem],
+    signatures: list[TopSignature],
+) -> EvidenceSnapshotV1:
+    """The snapshot manifest; its baseline is the window's length just before the window."""
+    length = window.end - window.start
+    return EvidenceSnapshotV1(
+        incident_id=incident_id,
+        run_id=run_id,
+        partition_key=partition_key(incident_id, run_id),
+        service=service,
+        environment=environment,
+        window=window,
+        baseline_window=TimeWindow(start=window.start - length, end=window.start),
+        items=items,
+        top_signatures=signatures,
+    )
+
+
 def build_snapshot(deps: PipelineDeps, event: IncidentEventV1) -> tuple[EvidenceSnapshotV1, StoredObject]:
     incident_id, run_id = event.resolved_incident_id, event.run_id
     items = []
@@ -40,30 +70,31 @@ def build_snapshot(deps: PipelineDeps, event: IncidentEventV1) -> tuple[Evidence
         key = evidence_key(incident_id, run_id, collector)
         body = deps.objects.get_bytes(key)
         evidence = EVIDENCE_MODELS[collector].model_validate_json(body)
-        items.append(
-            SnapshotItem(
-                collector=collector,  # type: ignore[arg-type]
-                bucket=deps.names.evidence_bucket,
-                key=key,
-                sha256=sha256_hex(body),
-                byte_size=len(body),
-                truncated=evidence.truncated,
-                status=evidence.status,
-            )
-        )
+        items.append(SnapshotItem.of(collector, deps.names.evidence_bucket, key, body, evidence))  # type: ignore[arg-type]
         if isinstance(evidence, LogsEvidenceV1):
             signatures = top_signatures(evidence)
-    length = event.time_window.end - event.time_window.start
-    snapshot = EvidenceSnapshotV1(
-        incident_id=incident_id,
-        run_id=run_id,
-        partition_key=partition_key(incident_id, run_id),
-        service=event.service,
-        environment=event.environment,
-        window=event.time_window,
-        baseline_window={"start": event.time_window.start - length, "end": event.time_window.start},  # type: ignore[arg-type]
-        items=items,
-        top_signatures=signatures,
+    snapshot = manifest(
+        incident_id, run_id, event.service, event.environment, event.time_window, items, signatures
     )
     stored = deps.objects.put_json(snapshot_key(incident_id, run_id), snapshot)
     return snapshot, stored
+
+
+def handles_in_memory(
+    evidence: Mapping[str, EvidenceBase], service: str, environment: str, bucket: str = "in-memory"
+) -> EvidenceHandles:
+    """What analysis gets for evidence that was never stored (benchmarks, tests): each object cited by
+    the key and sha256 it would be stored under, in a manifest built as ``build_snapshot`` builds it."""
+    first = next(iter(evidence.values()))
+    incident_id, run_id = first.incident_id, first.run_id
+    items = [
+        SnapshotItem.of(c, bucket, evidence_key(incident_id, run_id, c), canonical_json(e), e)  # type: ignore[arg-type]
+        for c, e in sorted(evidence.items())
+    ]
+    snapshot = manifest(incident_id, run_id, service, environment, first.window, items, [])
+    return EvidenceHandles(
+        snapshot=snapshot,
+        snapshot_key=snapshot_key(incident_id, run_id),
+        snapshot_sha256=sha256_hex(canonical_json(snapshot)),
+        **evidence,  # type: ignore[arg-type]
+    )

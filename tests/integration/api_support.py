@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
 from opsrunbook_api.core.config import Settings
+from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.requests_table import from_item
+from tests.conftest import isolated
 
 KEYS = ("key-current-7f3a9c", "key-previous-1b2d4e")
 WEBHOOK_SECRET = "test-webhook-secret-0d9e8f"
@@ -74,3 +81,23 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert body["error"]["code"] == code, body
     return dict(body["error"])
+
+
+def api_fixtures(prefix: str) -> tuple[Any, Any, Any]:
+    """Module-scoped ``names``, ``deps`` and ``client`` fixtures: tables of the module's own (``prefix``)
+    on the shared sandbox, and the app serving them. Assign them at module level in a test module."""
+
+    @pytest.fixture(scope="module")
+    def names(aws: AwsTarget) -> ResourceNames:
+        return isolated(aws, prefix)
+
+    @pytest.fixture(scope="module")
+    def deps(aws: AwsTarget, names: ResourceNames) -> PipelineDeps:
+        return PipelineDeps(target=aws, names=names)
+
+    @pytest.fixture(scope="module")
+    def client(aws: AwsTarget, names: ResourceNames) -> Iterator[TestClient]:
+        with TestClient(create_app(settings_for(aws, names))) as test_client:
+            yield test_client
+
+    return names, deps, client

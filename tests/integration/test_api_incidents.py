@@ -24,11 +24,11 @@ from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.server import free_port
-from tests.conftest import isolated
 from tests.integration.api_support import (
     DAGSTER_UI,
     KEYS,
     WEBHOOK_SECRET,
+    api_fixtures,
     assert_error,
     auth,
     event_body,
@@ -40,20 +40,7 @@ pytestmark = pytest.mark.integration
 PREFIX = "api-"
 
 
-@pytest.fixture(scope="module")
-def names(aws: AwsTarget) -> ResourceNames:
-    return isolated(aws, PREFIX)
-
-
-@pytest.fixture(scope="module")
-def deps(aws: AwsTarget, names: ResourceNames) -> PipelineDeps:
-    return PipelineDeps(target=aws, names=names)
-
-
-@pytest.fixture(scope="module")
-def client(aws: AwsTarget, names: ResourceNames) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(aws, names))) as test_client:
-        yield test_client
+names, deps, client = api_fixtures(PREFIX)
 
 
 def _submit(client: TestClient, **overrides: Any) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,36 +14,20 @@ from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1
 from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
-from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.inline import run_inline
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.stores.keys import evidence_key, packet_key, plan_key, results_key, snapshot_key
 from tests import factories
-from tests.conftest import isolated
-from tests.integration.api_support import assert_error, auth, event_body, settings_for
+from tests.integration.api_support import api_fixtures, assert_error, auth, event_body
 
 pytestmark = pytest.mark.integration
 PREFIX = "api-reads-"
 
 
-@pytest.fixture(scope="module")
-def names(aws: AwsTarget) -> ResourceNames:
-    return isolated(aws, PREFIX)
-
-
-@pytest.fixture(scope="module")
-def deps(aws: AwsTarget, names: ResourceNames) -> PipelineDeps:
-    return PipelineDeps(target=aws, names=names)
-
-
-@pytest.fixture(scope="module")
-def client(aws: AwsTarget, names: ResourceNames) -> Iterator[TestClient]:
-    with TestClient(create_app(settings_for(aws, names))) as test_client:
-        yield test_client
+names, deps, client = api_fixtures(PREFIX)
 
 
 def _submit(client: TestClient, incident_id: str) -> str:

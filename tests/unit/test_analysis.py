@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts._base import TimeWindow
-from contracts.canonical import canonical_json, sha256_hex
+from contracts.canonical import canonical_json
 from contracts.evidence import (
     ExecutionRecord,
     LogRow,
@@ -21,7 +21,6 @@ from contracts.evidence import (
     StepFnEvidenceV1,
 )
 from contracts.packet import FindingKind
-from contracts.snapshot import EvidenceSnapshotV1, SnapshotItem
 from opsrunbook_dagster.analysis.grounding import grounding_problems
 from opsrunbook_dagster.analysis.log_findings import log_drafts
 from opsrunbook_dagster.analysis.masking import mask
@@ -32,6 +31,7 @@ from opsrunbook_dagster.analysis.signatures import signature_of
 from opsrunbook_dagster.analysis.stats import poisson_sf
 from opsrunbook_dagster.collectors.budgets import Budgets
 from opsrunbook_dagster.collectors.finalize import StoredEvidence, finalize
+from opsrunbook_dagster.pipeline.snapshot import handles_in_memory
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WINDOW = TimeWindow(start=NOW - timedelta(minutes=30), end=NOW)
@@ -273,36 +273,8 @@ def key_of(collector: str) -> str:
 
 def handles_from(objects: dict[str, StoredEvidence]) -> EvidenceHandles:
     """Handles as the pipeline builds them: each stored object cited by key and sha256."""
-    items = [
-        SnapshotItem(
-            collector=collector,  # type: ignore[arg-type]
-            bucket=BUCKET,
-            key=key_of(collector),
-            sha256=obj.sha256,
-            byte_size=obj.byte_size,
-            truncated=obj.model.truncated,
-            status=obj.model.status,
-        )
-        for collector, obj in sorted(objects.items())
-    ]
-    snapshot = EvidenceSnapshotV1(
-        incident_id="inc-analysis",
-        run_id="r0123456789ab",
-        partition_key="inc-analysis.r0123456789ab",
-        service="payment-gateway",
-        environment="prod",
-        window=WINDOW,
-        baseline_window=BASELINE,
-        items=items,
-    )
-    body = canonical_json(snapshot)
-    return EvidenceHandles(
-        snapshot=snapshot,
-        snapshot_key="evidence/inc-analysis/r0123456789ab.json",
-        snapshot_sha256=sha256_hex(body),
-        logs=objects["logs"].model if "logs" in objects else None,  # type: ignore[arg-type]
-        metrics=objects["metrics"].model if "metrics" in objects else None,  # type: ignore[arg-type]
-        stepfn=objects["stepfn"].model if "stepfn" in objects else None,  # type: ignore[arg-type]
+    return handles_in_memory(
+        {c: obj.model for c, obj in objects.items()}, "payment-gateway", "prod", bucket=BUCKET
     )
 
 
