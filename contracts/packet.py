@@ -47,6 +47,23 @@ class EvidenceRef(StrictModel):
     pointer: JsonPointer
 
 
+class MetricBand(StrictModel):
+    """What a metric finding was judged against, so a chart can show it: the baseline the analyzer
+    used (from ``baseline_start``, after a level change), its median, the thresholds the judged
+    scale had to cross (``None``: that direction is not judged), and the span that crossed them."""
+
+    series_id: Name
+    scale: Literal["level", "sustained", "spike", "noisier"]
+    points: int = Field(ge=1, description="Points per judged value (a running median of this many).")
+    baseline_start: UtcDatetime
+    baseline_median: float
+    lower: float | None = None
+    upper: float | None = None
+    value: float = Field(description="The judged value: a median at that scale, the point, or the step.")
+    anomaly_start: UtcDatetime
+    anomaly_end: UtcDatetime
+
+
 class Finding(StrictModel):
     """One grounded observation. ``id`` is derived from the content and verified on load."""
 
@@ -63,6 +80,7 @@ class Finding(StrictModel):
     first_seen: UtcDatetime | None = None
     last_seen: UtcDatetime | None = None
     evidence_refs: list[EvidenceRef] = Field(default_factory=list)
+    metric: MetricBand | None = None
 
     def derive_id(self) -> str:
         return "f-" + content_hash(self.model_dump(exclude={"id"}))[:16]
@@ -177,6 +195,7 @@ __all__ = [
     "Hypothesis",
     "IncidentPacketV1",
     "Limit",
+    "MetricBand",
     "ModelTrace",
     "NextAction",
     "NextActionKind",

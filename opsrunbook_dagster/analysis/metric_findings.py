@@ -49,7 +49,7 @@ from itertools import pairwise
 
 from contracts._base import Severity
 from contracts.evidence import MetricSeries, MetricSpec
-from contracts.packet import FindingKind
+from contracts.packet import FindingKind, MetricBand
 from opsrunbook_dagster.analysis.metric_baseline import (
     bar,
     recurs,
@@ -99,8 +99,18 @@ def _surprising_count(s: _Series, start: int, k: int, candidates: int) -> bool:
     return poisson_sf(total, k * s.rate) * candidates <= COUNT_P_VALUE
 
 
-def _scan(s: _Series, side: int, k: int, z: float) -> tuple[float, int, float] | None:
-    """(excursion, index of the incident point, value at scale k) of the first value past the bar."""
+@dataclass(frozen=True)
+class _Hit:
+    excursion: float
+    point: int  # the most anomalous incident point
+    value: float  # the value at the judged scale
+    first: int  # first and last point the judged value spans
+    last: int
+
+
+def _limit(s: _Series, side: int, k: int, z: float) -> tuple[float, list[float], list[float]] | None:
+    """(how far past the baseline median a value at scale k must go on ``side``, the baseline's
+    times and excursions at that scale), or None when the baseline is too short for that scale."""
     rolled = s.shifts if k == SHIFT_POINTS else rolling_median(s.values, k)
     cut = s.n_base - (k - 1)  # rolled values that end inside the baseline
     if cut < MIN_BASELINE_POINTS:
@@ -115,8 +125,18 @@ def _scan(s: _Series, side: int, k: int, z: float) -> tuple[float, int, float] |
     if k == 1:  # a point far past every baseline point on its side needs less z (a new record)
         need = min(need, max(LEVEL_Z * noise, RECORD_RATIO * max(base, default=0.0)))
     least = max(need, s.floor, 0.0 if whole or k == 1 else SHIFT_RAW_Z * s.scale)
-    limit = max(least, bar(base_times, base, scale, 2 * k * s.period))
-    candidates = range(len(rolled) - 1, len(rolled)) if whole else range(cut, len(rolled))
+    return max(least, bar(base_times, base, scale, 2 * k * s.period)), base_times, base
+
+
+def _scan(s: _Series, side: int, k: int, z: float) -> _Hit | None:
+    """The first value at scale k past the bar on ``side`` (largest excursion first)."""
+    judged = _limit(s, side, k, z)
+    if judged is None:
+        return None
+    limit, base_times, base = judged
+    rolled = s.shifts if k == SHIFT_POINTS else rolling_median(s.values, k)
+    whole = k == len(s.values) - s.n_base
+    candidates = range(len(rolled) - 1, len(rolled)) if whole else range(s.n_base - (k - 1), len(rolled))
     for r in sorted(candidates, key=lambda j: (-side * (rolled[j] - s.centre), j)):
         excursion = side * (rolled[r] - s.centre)
         if excursion < limit:
@@ -126,12 +146,12 @@ def _scan(s: _Series, side: int, k: int, z: float) -> tuple[float, int, float] |
         if side > 0 and not _surprising_count(s, r, k, len(candidates)):
             continue
         point = max(range(max(r, s.n_base), r + k), key=lambda i: (side * s.values[i], -i))
-        return excursion, point, rolled[r]
+        return _Hit(excursion, point, rolled[r], max(r, s.n_base), r + k - 1)
     return None
 
 
-def _scan_noise(s: _Series, k: int) -> tuple[float, int, float, float] | None:
-    """(robust z, index of the incident point, running step, usual step) when the point-to-point noise of k
+def _scan_noise(s: _Series, k: int) -> tuple[float, int, float, float, int, int] | None:
+    """(robust z, index of the incident point, running step, usual step, first and last point) when the point-to-point noise of k
     points is far above the baseline's usual noise and past anything the baseline's own noise did.
     z is the rise in units of the baseline's usual step (or of the spread of its running steps)."""
     steps = [abs(b - a) for a, b in pairwise(s.values)]
@@ -152,14 +172,45 @@ def _scan_noise(s: _Series, k: int) -> tuple[float, int, float, float] | None:
         if recurs(s.times[r + k], rise, base_times, base):
             continue
         point = max(range(max(r, s.n_base), r + k + 1), key=lambda i: (abs(s.values[i] - s.centre), -i))
-        return rise / max(usual, scale), point, rolled[r], usual
+        return rise / max(usual, scale), point, rolled[r], usual, max(r, s.n_base), r + k
     return None
+
+
+def _band(
+    series: MetricSeries, s: _Series, start: int, sides: tuple[int, ...], scale: tuple[int, float, str]
+) -> dict[str, object]:
+    """The fields of a ``MetricBand`` common to every verdict at ``scale`` (k, z, name)."""
+    k, z, name = scale
+    limits = {side: (judged[0] if (judged := _limit(s, side, k, z)) else None) for side in sides}
+    up, down = limits.get(1), limits.get(-1)
+    return {
+        "series_id": series.id,
+        "scale": name,
+        "points": k,
+        "baseline_start": series.timestamps[start],
+        "baseline_median": _round(s.centre),
+        "upper": None if up is None else _round(s.centre + up),
+        "lower": None if down is None else _round(s.centre - down),
+    }
+
+
+def _round(value: float) -> float:
+    """Six significant digits: what a chart needs, and stable in the packet."""
+    return float(f"{value:.6g}")
 
 
 def analyse_series(
     spec: MetricSpec, series: MetricSeries, window_start: float
 ) -> tuple[float, int, str] | None:
     """(robust z, index of the most anomalous incident point, description) or None when normal."""
+    verdict = judge_series(spec, series, window_start)
+    return None if verdict is None else verdict[0]
+
+
+def judge_series(
+    spec: MetricSpec, series: MetricSeries, window_start: float
+) -> tuple[tuple[float, int, str], MetricBand] | None:
+    """``analyse_series`` plus the band the verdict was judged against (for charts)."""
     times = [t.timestamp() for t in series.timestamps]
     n_base = sum(1 for t in times if t < window_start)
     n_inc = len(series.values) - n_base
@@ -188,31 +239,48 @@ def analyse_series(
         shifts=shifts,
     )
     direction = direction_of(spec.metric)
+    sides = (direction,) if direction else (1, -1)
     scales = [(n_inc, LEVEL_Z, "level")]
     if n_inc > SHIFT_POINTS:
         scales.append((SHIFT_POINTS, LEVEL_Z, "sustained"))
     scales.append((1, SPIKE_Z, "spike"))
     for k, z, name in scales:
         found = [
-            (hit[0] / s.scale, hit[1], hit[2])
-            for side in ((direction,) if direction else (1, -1))
-            if (hit := _scan(s, side, k, z)) is not None
+            (hit.excursion / s.scale, hit.point, hit.value, hit)
+            for side in sides
+            if (hit := _scan(s, side, k, z))
         ]
         if not found:
             continue
-        z_score, point, value = max(found)
+        z_score, point, value, best = max(found, key=lambda f: f[:3])
         if name == "level":
             text = f"level shift: median {value:.4g} vs {against}"
         elif name == "sustained":
             text = f"sustained shift: median of {k} points {value:.4g} vs {against}"
         else:
             text = f"spike: {value:.4g} vs {against}"
-        return min(z_score, Z_CAP), start + point, text
+        band = MetricBand(
+            **_band(series, s, start, sides, (k, z, name)),  # type: ignore[arg-type]
+            value=_round(value),
+            anomaly_start=series.timestamps[start + best.first],
+            anomaly_end=series.timestamps[start + best.last],
+        )
+        return (min(z_score, Z_CAP), start + point, text), band
     # neither level nor direction changed, but a steady metric became erratic (utilisation, traffic)
-    if direction == 0 and n_inc > NOISE_POINTS and (hit := _scan_noise(s, NOISE_POINTS)) is not None:
-        z_score, point, step, usual = hit
+    if direction == 0 and n_inc > NOISE_POINTS and (noisy := _scan_noise(s, NOISE_POINTS)) is not None:
+        z_score, point, step, usual, first, last = noisy
         text = f"noisier: median step of {step:.4g} over {NOISE_POINTS} points vs {usual:.4g} in the baseline"
-        return min(z_score, Z_CAP), start + point, text
+        band = MetricBand(
+            series_id=series.id,
+            scale="noisier",
+            points=NOISE_POINTS,
+            baseline_start=series.timestamps[start],
+            baseline_median=_round(centre),
+            value=_round(step),
+            anomaly_start=series.timestamps[start + first],
+            anomaly_end=series.timestamps[start + last],
+        )
+        return (min(z_score, Z_CAP), start + point, text), band
     return None
 
 
@@ -227,10 +295,10 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
         spec = specs.get(series.id)
         if spec is None:
             continue
-        result = analyse_series(spec, series, window_start)
-        if result is None:
+        verdict = judge_series(spec, series, window_start)
+        if verdict is None:
             continue
-        z, point, description = result
+        (z, point, description), band = verdict
         z_text = f"robust z={z:.1f}" if z < Z_CAP else f"robust z>={Z_CAP:.0f}"
         subject = subject_of(spec)
         kind = FindingKind.throttling if spec.metric in THROTTLE_METRICS else FindingKind.metric_anomaly
@@ -250,6 +318,7 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
                 signature=f"{spec.namespace}/{spec.metric}/{spec.stat}",
                 first_seen=series.timestamps[point],
                 last_seen=series.timestamps[point],
+                metric=band,
             )
         )
     return drafts

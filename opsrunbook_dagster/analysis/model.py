@@ -7,7 +7,7 @@ from datetime import datetime
 
 from contracts._base import Severity
 from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
-from contracts.packet import EvidenceRef, Finding, FindingKind
+from contracts.packet import EvidenceRef, Finding, FindingKind, MetricBand
 from contracts.snapshot import EvidenceSnapshotV1
 
 
@@ -47,6 +47,7 @@ class Draft:
     last_seen: datetime | None = None
     frame_file: str | None = None
     supporting: list[str] = field(default_factory=list)
+    metric: MetricBand | None = None
 
     def to_finding(self) -> Finding:
         refs = sorted(
@@ -69,6 +70,7 @@ class Draft:
             first_seen=self.first_seen,
             last_seen=self.last_seen,
             evidence_refs=refs,
+            metric=self.metric,
         )
 
 
