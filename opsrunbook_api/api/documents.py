@@ -14,11 +14,11 @@ DOCUMENT_HEADERS = {
 }
 
 
-def document_response(document: StoredDocument) -> Response:
+def document_response(document: StoredDocument, media_type: str = "application/json") -> Response:
     digest = sha256_hex(document.body)
     return Response(
         content=document.body,
-        media_type="application/json",
+        media_type=media_type,
         headers={
             "X-Run-Id": document.run_id,
             "X-Content-SHA256": digest,

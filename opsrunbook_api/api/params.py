@@ -17,3 +17,6 @@ RunIdPath = Annotated[
 ReplayIdPath = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["rp-3f9a0c1d2e4b"], description="Replay id")
 ]
+FindingIdPath = Annotated[
+    str, Path(pattern=r"^f-[0-9a-f]{16}$", examples=["f-0123456789abcdef"], description="Finding id")
+]

@@ -18,7 +18,7 @@ from opsrunbook_api.schemas.artifacts import (
 from opsrunbook_api.services.errors import CorruptObject, NotFound
 from opsrunbook_api.services.incidents import IncidentService
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.keys import packet_key, plan_key, results_key, snapshot_key
+from opsrunbook_dagster.stores.keys import chart_key, packet_key, plan_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import IntegrityError, ObjectMissing
 
 #: The potentially long lists of each evidence object, cut to ``limit`` in responses.
@@ -104,6 +104,19 @@ class ArtifactService:
             if document is not None:
                 return document
         raise NotFound(f"incident {incident_id} has no packet yet", {"incident_id": incident_id})
+
+    def latest_chart(self, incident_id: str, finding_id: str) -> StoredDocument:
+        """The chart of ``finding_id`` from the newest run that has one (PNG bytes as stored)."""
+        self.incidents.meta(incident_id)
+        for run_id in self.incidents.run_ids_newest_first(incident_id):
+            key = chart_key(incident_id, run_id, finding_id)
+            body = self._get(key)
+            if body is not None:
+                return StoredDocument(incident_id, run_id, key, None, body)
+        raise NotFound(
+            f"incident {incident_id} has no chart for finding {finding_id}",
+            {"incident_id": incident_id, "finding_id": finding_id},
+        )
 
     def evidence(self, incident_id: str, collector: str | None, limit: int) -> EvidenceOut:
         snapshot_doc = self.latest_snapshot(incident_id)

@@ -4,19 +4,23 @@ Packet and plan are rebuilt from stored evidence; when one already exists (a rep
 the rebuilt bytes are compared and the outcome recorded instead of overwriting.
 """
 
+import os
 from typing import Any
 
 import dagster as dg
 
 from contracts.actions import ActionPlanV1
+from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
 from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.defs.summaries import packet_markdown, plan_markdown
+from opsrunbook_dagster.pipeline.charts import ChartsOutcome, chart_stage
 from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.pipeline.status import mark_run
+from opsrunbook_dagster.planning.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 
 REPLAY_TAG = "opsrunbook/replay_id"
@@ -85,6 +89,9 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
     deps = aws.deps()
     packet, outcome = packet_stage(deps, incident_id, run_id)
     _record_replay(context, aws, "packet", outcome)
+    charts = chart_stage(deps, packet)
+    if charts.replayed and not charts.match:
+        context.log.warning(f"replay of charts for {incident_id}.{run_id} diverged: {charts.divergent_keys}")
     top = packet.findings[0] if packet.findings else None
     deps.incidents.put_packet_row(
         incident_id,
@@ -103,11 +110,28 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
             "sha256": outcome.sha256,
             "findings": len(packet.findings),
             "severity": packet.severity.value,
-            "summary": dg.MetadataValue.md(packet_markdown(packet)),
+            "summary": dg.MetadataValue.md(_oncall_summary(packet, charts)),
+            "findings_table": dg.MetadataValue.md(packet_markdown(packet)),
             "snapshot_key": snapshot_key(incident_id, run_id),
             **_replay_metadata(outcome),
+            **_chart_metadata(charts),
         }
     )
+
+
+def _oncall_summary(packet: IncidentPacketV1, charts: ChartsOutcome) -> str:
+    api = os.environ.get("OPSRUNBOOK_API_URL") or "http://127.0.0.1:8000"
+    links = packet_api_links(api, packet, [c.finding_id for c in charts.charts])
+    inline = [InlineChart(c.finding_id, c.title, c.png) for c in charts.charts]
+    return oncall_markdown(packet, inline, links)
+
+
+def _chart_metadata(charts: ChartsOutcome) -> dict[str, Any]:
+    return {
+        "charts": dg.MetadataValue.json([c.summary() for c in charts.charts]),
+        "charts_index": charts.index_key,
+        "charts_replay_match": charts.match,
+    }
 
 
 @dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=[incident_packet], kinds={"s3"})

@@ -23,6 +23,16 @@ def results_key(incident_id: str, run_id: str) -> str:
     return f"results/{incident_id}/{run_id}.json"
 
 
+def chart_key(incident_id: str, run_id: str, finding_id: str) -> str:
+    """A metric finding's chart (PNG), beside the packet's run."""
+    return f"charts/{incident_id}/{run_id}/{finding_id}.png"
+
+
+def charts_index_key(incident_id: str, run_id: str) -> str:
+    """The run's chart list (finding id, key, sha256, size, title), canonical JSON."""
+    return f"charts/{incident_id}/{run_id}/index.json"
+
+
 def replay_key(kind: str, incident_id: str, run_id: str, sha256: str) -> str:
     """Where a replay that did *not* reproduce the stored object keeps its rebuilt version."""
     return f"replays/{kind}/{incident_id}/{run_id}/{sha256[:16]}.json"

@@ -38,14 +38,20 @@ class ObjectStore:
     s3: Any
     bucket: str
 
-    def put_bytes(self, key: str, body: bytes, metadata: dict[str, str] | None = None) -> StoredObject:
+    def put_bytes(
+        self,
+        key: str,
+        body: bytes,
+        metadata: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> StoredObject:
         """Store ``body``; ``metadata`` (provenance such as collected-at) goes beside it, outside the hash."""
         digest = sha256_hex(body)
         self.s3.put_object(
             Bucket=self.bucket,
             Key=key,
             Body=body,
-            ContentType="application/json",
+            ContentType=content_type,
             Metadata={**(metadata or {}), "sha256": digest},
         )
         return StoredObject(bucket=self.bucket, key=key, sha256=digest, byte_size=len(body))

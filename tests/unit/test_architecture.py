@@ -20,6 +20,7 @@ PURE_PACKAGES = [
     "opsrunbook_dagster/stores",
     "opsrunbook_dagster/pipeline",
     "opsrunbook_dagster/evaluation",
+    "opsrunbook_dagster/charts",
 ]
 ADAPTER_ONLY = ("dagster", "dagster_aws", "fastapi", "starlette")
 MAX_MODULE_LINES = 300
