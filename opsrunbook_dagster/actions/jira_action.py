@@ -4,6 +4,8 @@
   a repeated attempt (after a crash) find the ticket instead of creating another.
 - none → ``POST /rest/api/3/issue`` carrying the finding-set label ``opsrunbook-fs-<12 hex>``.
 - found, same finding-set label → nothing to do.
+- every branch: the run's charts are attached unless the issue already lists an attachment of
+  that file name (``GET …?fields=attachment`` first; ``{finding_id}.png`` is the key).
 - found, other finding set → one ADF comment (skipped if a comment with this action's marker is
   already there: a crash between comment and label), then the finding-set label is replaced.
 """
@@ -15,7 +17,9 @@ from opsrunbook_dagster.actions.model import ActionContext, Outcome
 from opsrunbook_dagster.clients.jira import JiraClient
 from opsrunbook_dagster.planning.adf import adf_plain_text
 from opsrunbook_dagster.planning.requests import (
+    ChartNote,
     fs_label,
+    jira_attachment_request,
     jira_comment_request,
     jira_issue_request,
     jira_search_request,
@@ -38,6 +42,22 @@ class JiraTicketAction:
     def _ref(self, issue_id: str, key: str) -> ExternalRef:
         return ExternalRef(system="jira", id=issue_id, key=key, url=self.client.browse_url(key))
 
+    def attach_charts(self, key: str, ctx: ActionContext) -> str:
+        """Attach each chart not yet on the issue. The file name (the finding id, a content hash)
+        is the attachment's deterministic key: the issue's attachment list is read first, so a
+        retry after a crash at any point never attaches a chart twice."""
+        if not ctx.charts:
+            return ""
+        present = {str(a.get("filename")) for a in self.client.attachments(key)}
+        added = [c for c in ctx.charts if c.filename not in present]
+        for chart in added:
+            self.client.attach(key, chart.filename, chart.png)
+        return f"; {len(added)} chart(s) attached, {len(ctx.charts) - len(added)} already there"
+
+    def _attachment_requests(self, key: str, ctx: ActionContext) -> list[dict[str, object]]:
+        notes = [ChartNote(c.filename, c.title, c.sha256, len(c.png)) for c in ctx.charts]
+        return [jira_attachment_request(key, n) for n in notes]
+
     def run(self, ctx: ActionContext) -> Outcome:
         render = ctx.render
         issues = self.client.search(jira_search_request(ctx.incident_id))
@@ -45,10 +65,14 @@ class JiraTicketAction:
         if not issues:
             request = jira_issue_request(ctx.packet, ctx.action, ctx.finding_set, render)
             created = self.client.send(request)
+            key = str(created["key"])
+            attached = self.attach_charts(key, ctx)
+            if ctx.charts:
+                request["followed_by"] = self._attachment_requests(key, ctx)
             return Outcome(
                 ActionStatus.succeeded,
-                f"created {created['key']}",
-                self._ref(str(created["id"]), str(created["key"])),
+                f"created {key}{attached}",
+                self._ref(str(created["id"]), key),
                 request,
             )
         issue = issues[0]
@@ -58,10 +82,11 @@ class JiraTicketAction:
         extra = (
             f" ({len(issues)} tickets carry the incident label; using the oldest)" if len(issues) > 1 else ""
         )
+        attached = self.attach_charts(key, ctx)
         if label in labels:
             return Outcome(
                 ActionStatus.succeeded,
-                f"{key} is up to date for this finding set{extra}",
+                f"{key} is up to date for this finding set{extra}{attached}",
                 self._ref(issue_id, key),
             )
         marker = comment_marker(ctx.action.action_id, ctx.finding_set)
@@ -75,7 +100,7 @@ class JiraTicketAction:
         done = "comment already present" if already else "commented"
         return Outcome(
             ActionStatus.succeeded,
-            f"{done} on {key}: the finding set changed{extra}",
+            f"{done} on {key}: the finding set changed{extra}{attached}",
             self._ref(issue_id, key),
             request,
         )

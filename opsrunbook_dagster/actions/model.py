@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from contracts.actions import ActionPlanV1, ActionStatus, ActionType, ExternalRef, PlannedAction
 from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.charts.metric_charts import Chart
 from opsrunbook_dagster.planning.requests import RenderContext
 
 
@@ -26,6 +27,8 @@ class ActionContext:
     render: RenderContext = field(default_factory=RenderContext)
     #: Log lines the findings cite (stack frames for repository verification), loaded on demand.
     evidence_lines: Callable[[], list[str]] = field(default=lambda: [])
+    #: The run's charts (PNG), attached to the ticket and committed with the PR.
+    charts: Sequence[Chart] = ()
 
     @property
     def incident_id(self) -> str:

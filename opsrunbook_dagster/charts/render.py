@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from contracts.evidence import MetricSeries
 from contracts.packet import MetricBand
@@ -76,10 +76,10 @@ def render_png(chart: ChartInput) -> bytes:
     times = [_naive(t) for t in series.timestamps]
     values = list(series.values)
     start = _naive(band.baseline_start)
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(cast(Any, STYLE)):
         figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
         FigureCanvasAgg(figure)
-        axes = figure.add_axes((0.07, 0.14, 0.68, 0.74))
+        axes: Any = figure.add_axes((0.07, 0.14, 0.68, 0.74))
         axes.axvspan(_naive(chart.window_start), _naive(chart.window_end), color=COLOURS["window"],
                      alpha=0.15, lw=0, label="incident window")  # fmt: skip
         axes.axvspan(_naive(band.anomaly_start), _naive(band.anomaly_end), color=COLOURS["anomaly"],

@@ -132,6 +132,8 @@ class HttpClient:
         safe: bool | None = None,
         read: bool | None = None,
         expect: tuple[int, ...] = (),
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one request (with retries). 2xx and the statuses in ``expect`` are returned;
         anything else raises ``HttpError``. ``safe`` (may be retried after a read error or a 5xx)
@@ -141,13 +143,19 @@ class HttpClient:
         read = method == "GET" if read is None else read
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         shown = f"{method} {self.label}{_path_only(path)}"
-        headers = {"Accept": "application/json", "User-Agent": "opsrunbook/0.1"}
+        sent = {"Accept": "application/json", "User-Agent": "opsrunbook/0.1", **(headers or {})}
         if self._headers is not None:
-            headers.update(self._headers())
+            sent.update(self._headers())
         session = self._safe if safe else self._unsafe
         try:
             response = session.request(
-                method, url, json=json, params=params, headers=headers, timeout=self.policy.timeout
+                method,
+                url,
+                json=json,
+                params=params,
+                files=files,
+                headers=sent,
+                timeout=self.policy.timeout,
             )
         except requests.ConnectTimeout as exc:
             raise HttpError("connect_timeout", f"{shown}: {exc}", ambiguous=False) from None

@@ -62,3 +62,19 @@ class JiraClient:
         """Replace the finding-set labels (``PUT`` with label operations is idempotent)."""
         operations = [{"remove": label} for label in remove if label != add] + [{"add": add}]
         self.http.request("PUT", f"/rest/api/3/issue/{key}", json={"update": {"labels": operations}})
+
+    def attachments(self, key: str) -> list[dict[str, Any]]:
+        """The issue's attachments (``GET …/issue/{key}?fields=attachment``)."""
+        response = self.http.request("GET", f"/rest/api/3/issue/{key}", params={"fields": "attachment"})
+        return list((response.json().get("fields") or {}).get("attachment") or [])
+
+    def attach(self, key: str, filename: str, body: bytes, content_type: str = "image/png") -> Any:
+        """``POST …/attachments``: multipart ``file``, with the XSRF opt-out header Jira requires.
+        Not retried after an ambiguous failure: the caller looks before it writes again."""
+        response = self.http.request(
+            "POST",
+            f"/rest/api/3/issue/{key}/attachments",
+            files={"file": (filename, body, content_type)},
+            headers={"X-Atlassian-Token": "no-check"},
+        )
+        return response.json() if response.content else None

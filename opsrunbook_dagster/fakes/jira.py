@@ -1,13 +1,15 @@
-"""A Jira Cloud REST v3 fake: issues, labels and comments in memory; every body validated
+"""A Jira Cloud REST v3 fake: issues, labels, comments and attachments in memory; every body validated
 (ADF against the published schema, fields against Jira's rules), Basic auth enforced."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from typing import Any
 
 from opsrunbook_dagster.fakes.base import FakeApp, HttpError, Request, Response
+from opsrunbook_dagster.fakes.multipart import multipart_files
 from opsrunbook_dagster.fakes.reference import adf_validator
 
 PRIORITIES = frozenset({"Highest", "High", "Medium", "Low", "Lowest"})
@@ -32,6 +34,7 @@ class JiraFake(FakeApp):
         self.route("PUT", r"/rest/api/3/issue/(?P<key>[A-Z][A-Z0-9_]+-\d+)", self.edit)
         self.route("GET", r"/rest/api/3/issue/(?P<key>[A-Z][A-Z0-9_]+-\d+)/comment", self.comments)
         self.route("POST", r"/rest/api/3/issue/(?P<key>[A-Z][A-Z0-9_]+-\d+)/comment", self.comment)
+        self.route("POST", r"/rest/api/3/issue/(?P<key>[A-Z][A-Z0-9_]+-\d+)/attachments", self.attach)
 
     def error_body(self, message: str) -> Any:
         return {"errorMessages": [message], "errors": {}}
@@ -128,13 +131,38 @@ class JiraFake(FakeApp):
             "id": issue_id,
             "key": key,
             "self": f"{self.base_url}/rest/api/3/issue/{issue_id}",
-            "fields": {**fields, "labels": list(fields.get("labels", [])), "status": {"name": "Open"}},
+            "fields": {
+                **fields,
+                "labels": list(fields.get("labels", [])),
+                "status": {"name": "Open"},
+                "attachment": [],
+            },
             "comments": [],
         }
         return Response(201, {"id": issue_id, "key": key, "self": self.issues[key]["self"]})
 
     def get(self, request: Request, key: str) -> Response:
-        return Response(200, self._view(self._issue(key)))
+        fields = request.arg("fields")
+        wanted = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+        return Response(200, self._view(self._issue(key), wanted))
+
+    def attach(self, request: Request, key: str) -> Response:
+        issue = self._issue(key)
+        if request.headers.get("X-Atlassian-Token") != "no-check":
+            raise self.reject(403, "XSRF check failed: X-Atlassian-Token: no-check is required")
+        added = []
+        for part in multipart_files(request, self.reject):
+            record = {
+                "id": str(30000 + sum(len(i["fields"]["attachment"]) for i in self.issues.values()) + 1),
+                "filename": part.filename,
+                "mimeType": part.content_type,
+                "size": len(part.body),
+                "sha256": hashlib.sha256(part.body).hexdigest(),
+            }
+            record["content"] = f"{self.base_url}/rest/api/3/attachment/content/{record['id']}"
+            issue["fields"]["attachment"].append(record)
+            added.append(record)
+        return Response(200, added)
 
     def edit(self, request: Request, key: str) -> Response:
         issue = self._issue(key)

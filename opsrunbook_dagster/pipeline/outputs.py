@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from contracts.actions import ActionDecision, ActionFlags, ActionPlanV1, ActionResultV1, ActionStatus
@@ -13,12 +13,14 @@ from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.packet_builder import build_packet
+from opsrunbook_dagster.charts.metric_charts import Chart
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime, evidence_lines, ledger, live_runner, run_url
+from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.diffing import json_diffs
 from opsrunbook_dagster.planning.executor import execute_plan
 from opsrunbook_dagster.planning.planner import build_plan
-from opsrunbook_dagster.planning.requests import RenderContext
+from opsrunbook_dagster.planning.requests import ChartNote, RenderContext
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import ObjectMissing, StoredObject
 
@@ -114,12 +116,15 @@ def results_stage(
     (plan and current flags allow it); every outcome lands in ``ACTION#`` rows and S3."""
     packet = load_packet(deps, incident_id, run_id)
     plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
+    charts = stored_charts(deps, packet)
+    notes = tuple(ChartNote(c.filename, c.title, c.sha256, len(c.png)) for c in charts)
     enabled = plan.flags.automation_enabled and (flags_now is None or flags_now.automation_enabled)
     dry = plan.flags.dry_run or (flags_now is not None and flags_now.dry_run)
     links = {"Dagster run": url} if (url := run_url(dagster_run_id)) else {}
     runner, render = None, RenderContext(links=links)
     if enabled and not dry and any(a.decision == ActionDecision.execute for a in plan.actions):
         runner, render = live_runner(deps, runtime or ActionsRuntime(), links)
+    render = replace(render, charts=notes)
     results = execute_plan(
         packet,
         plan,
@@ -128,6 +133,7 @@ def results_stage(
         automation_enabled=enabled,
         dry_run=dry,
         evidence_lines=evidence_lines(deps, packet),
+        charts=[Chart(c.finding_id, c.title, c.png) for c in charts],
     )
     stored = deps.objects.put_json(results_key(incident_id, run_id), results)
     book, now = ledger(deps), datetime.now(UTC)

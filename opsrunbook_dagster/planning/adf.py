@@ -6,7 +6,7 @@ no empty text nodes, marks only where the schema allows them, tables with a head
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contracts.packet import Finding, IncidentPacketV1
@@ -104,7 +104,20 @@ def _links(links: Mapping[str, str]) -> list[Node]:
     return [heading("Links", 3), bullet_list([[paragraph(text(label, href=url))] for label, url in shown])]
 
 
-def adf_description(packet: IncidentPacketV1, links: Mapping[str, str] | None = None) -> Node:
+def _charts(charts: Sequence[tuple[str, str]]) -> list[Node]:
+    """Attached charts by file name (ADF media nodes need Jira media ids, which the REST
+    attachment API does not return; the attachment panel shows each file by this name)."""
+    if not charts:
+        return []
+    items = [[paragraph(text(name, code=True), f" {title[:200]}")] for name, title in charts]
+    return [heading("Charts (attached)", 3), bullet_list(items)]
+
+
+def adf_description(
+    packet: IncidentPacketV1,
+    links: Mapping[str, str] | None = None,
+    charts: Sequence[tuple[str, str]] = (),
+) -> Node:
     """Issue description: summary, findings table, details with evidence refs, next actions, links."""
     findings = actionable(packet)
     content: list[Node] = [
@@ -128,12 +141,17 @@ def adf_description(packet: IncidentPacketV1, links: Mapping[str, str] | None = 
         content.append(heading("Next actions"))
         for action in packet.next_actions[:MAX_NEXT_ACTIONS]:
             content += [paragraph(text(action.title, strong=True)), code_block(action.command)]
+    content += _charts(charts)
     content += _links(links or {})
     return doc(content)
 
 
 def adf_comment(
-    packet: IncidentPacketV1, marker: str, previous: str | None, links: Mapping[str, str] | None = None
+    packet: IncidentPacketV1,
+    marker: str,
+    previous: str | None,
+    links: Mapping[str, str] | None = None,
+    charts: Sequence[tuple[str, str]] = (),
 ) -> Node:
     """Comment posted when the finding set changed; ``marker`` makes it findable (exactly once)."""
     findings = actionable(packet)
@@ -145,6 +163,7 @@ def adf_comment(
     ]
     if findings:
         content.append(_findings_table(findings))
+    content += _charts(charts)
     content += _links(links or {})
     content.append(paragraph(text(marker, code=True)))
     return doc(content)

@@ -8,7 +8,7 @@ are returned in plan order. One action failing never stops the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -24,6 +24,7 @@ from contracts.actions import (
 )
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.model import ActionContext
+from opsrunbook_dagster.charts.metric_charts import Chart
 from opsrunbook_dagster.planning.requests import RenderContext, render_request
 from opsrunbook_dagster.resolution.gate import static_gate
 
@@ -60,6 +61,7 @@ def execute_plan(
     dry_run: bool = False,
     evidence_lines: Callable[[], list[str]] = lambda: [],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    charts: Sequence[Chart] = (),
 ) -> list[ActionResultV1]:
     """``automation_enabled``/``dry_run`` are the settings *now*; they only make the plan's flags
     stricter (a kill switch flipped after planning still stops execution)."""
@@ -71,7 +73,7 @@ def execute_plan(
     for action in sorted(plan.actions, key=lambda a: ORDER[a.action_type]):
         links = {link_label(r): r.url for r in refs if r.url}
         links.update(render.links)
-        ctx = ActionContext(packet, plan, action, replace(render, links=links), evidence_lines)
+        ctx = ActionContext(packet, plan, action, replace(render, links=links), evidence_lines, charts)
         base = {
             "action_id": action.action_id,
             "idempotency_key": action.idempotency_key,

@@ -27,6 +27,19 @@ class RenderContext:
     jira_issue_type: str = "Incident"
     default_branch: str = "${DEFAULT_BRANCH}"
     links: Mapping[str, str] = field(default_factory=dict)
+    #: The run's charts (file name, finding title, sha256, size), attached/committed beside the text.
+    charts: tuple[ChartNote, ...] = ()
+
+    def chart_titles(self) -> list[tuple[str, str]]:
+        return [(c.filename, c.title) for c in self.charts]
+
+
+@dataclass(frozen=True)
+class ChartNote:
+    filename: str
+    title: str
+    sha256: str
+    size: int
 
 
 def incident_label(incident_id: str) -> str:
@@ -65,7 +78,7 @@ def jira_issue_request(
                 "summary": " ".join(str(action.inputs["summary"]).split())[:255],
                 "priority": {"name": PRIORITY[packet.severity.value]},
                 "labels": labels,
-                "description": adf_description(packet, ctx.links),
+                "description": adf_description(packet, ctx.links, ctx.chart_titles()),
             }
         },
     }
@@ -77,8 +90,19 @@ def jira_comment_request(
     return {
         "method": "POST",
         "path": f"/rest/api/3/issue/{key}/comment",
-        "json": {"body": adf_comment(packet, marker, previous, ctx.links)},
+        "json": {"body": adf_comment(packet, marker, previous, ctx.links, ctx.chart_titles())},
     }
+
+
+def jira_attachment_request(key: str, chart: ChartNote) -> Request:
+    """``POST …/attachments`` (multipart ``file``); a dry run records this description of it."""
+    return {
+        "method": "POST",
+        "path": f"/rest/api/3/issue/{key}/attachments",
+        "headers": {"X-Atlassian-Token": "no-check"},
+        "multipart": {"file": {"filename": chart.filename, "content_type": "image/png",
+                               "sha256": chart.sha256, "bytes": chart.size}},
+    }  # fmt: skip
 
 
 def teams_request(packet: IncidentPacketV1, action: PlannedAction, ctx: RenderContext) -> Request:
@@ -159,6 +183,8 @@ def render_request(
     if action.action_type == ActionType.jira_ticket:
         request = jira_issue_request(packet, action, fset, ctx)
         request["preceded_by"] = [jira_search_request(packet.incident_id)]
+        if ctx.charts:
+            request["followed_by"] = [jira_attachment_request("${ISSUE_KEY}", c) for c in ctx.charts]
         return request
     if action.action_type == ActionType.teams_notification:
         return teams_request(packet, action, ctx)
