@@ -3,7 +3,8 @@
 Gate first (see ``resolution.gate``): below ``PR_CONFIDENCE_THRESHOLD`` after stack-frame
 verification the action is skipped with the reason. Then, each step a lookup before a write:
 default branch → ``opsrunbook/incident-<id>`` (created if missing) → ``incidents/<id>.md``
-(written only if its content differs, with the blob sha on update) → the open PR for that head
+and its charts ``incidents/<id>/<finding_id>.png`` (each written only if its content differs,
+with the blob sha on update) → the open PR for that head
 (created if none, title/body updated if changed) → labels. A crash anywhere leaves state the next
 attempt recognises, so a retried run never opens a second pull request.
 """
@@ -18,8 +19,9 @@ from opsrunbook_dagster.clients.github import GitHubClient
 from opsrunbook_dagster.clients.http import HttpError
 from opsrunbook_dagster.planning.markdown import incident_markdown
 from opsrunbook_dagster.planning.requests import (
-    github_file_request,
+    chart_path,
     github_pr_request,
+    github_put_request,
     incident_path,
     pr_labels,
 )
@@ -77,13 +79,11 @@ class GitHubPullRequestAction:
             steps.append(
                 "branch created" if self.client.create_branch(repo, branch, base_sha) else "branch found"
             )
+        for chart in ctx.charts:  # first, so the report never links a chart that is not there
+            self._write(repo, branch, chart_path(packet.incident_id, chart.filename), chart.png, ctx, steps)
+        titles = ctx.render.chart_titles()
         path = incident_path(packet.incident_id)
-        current = self.client.file(repo, path, ref=branch)
-        if current is None or current[1] != incident_markdown(packet).encode("utf-8"):
-            self.client.send(
-                repo, github_file_request(packet, repo, branch, current[0] if current else None), safe=False
-            )
-            steps.append(f"{path} {'updated' if current else 'added'}")
+        self._write(repo, branch, path, incident_markdown(packet, titles).encode("utf-8"), ctx, steps)
         request = github_pr_request(packet, repo, branch, base, ctx.finding_set, ctx.render)
         pull = self._open_pull(repo, branch, request, steps)
         missing = [
@@ -103,6 +103,17 @@ class GitHubPullRequestAction:
             system="github", id=str(pull["number"]), key=f"{repo}#{pull['number']}", url=pull["html_url"]
         )
         return Outcome(ActionStatus.succeeded, f"{why}; {', '.join(steps)}", ref, request)
+
+    def _write(
+        self, repo: str, branch: str, path: str, content: bytes, ctx: ActionContext, steps: list[str]
+    ) -> None:
+        """Look before writing: the file is written only when missing or different (blob sha on update)."""
+        current = self.client.file(repo, path, ref=branch)
+        if current is not None and current[1] == content:
+            return
+        request = github_put_request(ctx.packet, repo, branch, path, content, current[0] if current else None)
+        self.client.send(repo, request, safe=False)
+        steps.append(f"{path} {'updated' if current else 'added'}")
 
     def _open_pull(self, repo: str, branch: str, request: dict[str, Any], steps: list[str]) -> dict[str, Any]:
         existing = self.client.open_pulls(repo, branch)

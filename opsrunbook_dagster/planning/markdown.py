@@ -6,7 +6,7 @@ no-op and a retried run produces byte-identical content.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from contracts.packet import Finding, IncidentPacketV1
 from opsrunbook_dagster.planning.planner import actionable
@@ -32,8 +32,9 @@ def _findings_table(findings: list[Finding]) -> list[str]:
     return lines
 
 
-def incident_markdown(packet: IncidentPacketV1) -> str:
-    """The whole packet as a document (``incidents/<incident_id>.md``)."""
+def incident_markdown(packet: IncidentPacketV1, charts: Sequence[tuple[str, str]] = ()) -> str:
+    """The whole packet as a document (``incidents/<incident_id>.md``); ``charts`` (file name,
+    title) are committed beside it under ``incidents/<incident_id>/`` and embedded by relative link."""
     findings = actionable(packet)
     window = f"{packet.window.start.isoformat()} to {packet.window.end.isoformat()}"
     lines = [
@@ -56,6 +57,11 @@ def incident_markdown(packet: IncidentPacketV1) -> str:
             lines += [f"### {rank}. {f.title}", "", f.summary, "", "Evidence:", *_refs(f), ""]
     else:
         lines += ["No actionable findings.", ""]
+    if charts:
+        lines += ["## Charts", ""]
+        for name, title in charts:
+            alt = _cell(title).replace("[", "\\[").replace("]", "\\]")
+            lines += [f"![{alt}]({packet.incident_id}/{name})", ""]
     if packet.hypotheses:
         lines += ["## Hypotheses", ""]
         lines += [f"- {h.statement} (confidence {h.confidence:.2f})" for h in packet.hypotheses]

@@ -5,7 +5,7 @@ the value)."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,21 +113,45 @@ def teams_request(packet: IncidentPacketV1, action: PlannedAction, ctx: RenderCo
     }
 
 
-def github_file_request(
-    packet: IncidentPacketV1, repo: str, branch: str, blob_sha: str | None = None
+def chart_path(incident_id: str, filename: str) -> str:
+    return f"incidents/{incident_id}/{filename}"
+
+
+def github_put_request(
+    packet: IncidentPacketV1, repo: str, branch: str, path: str, content: bytes, blob_sha: str | None = None
 ) -> Request:
+    """``PUT /repos/{repo}/contents/{path}`` (text or binary: the contents API takes base64)."""
     body = {
         "message": f"opsrunbook: incident {packet.incident_id} (run {packet.run_id})",
-        "content": base64.b64encode(incident_markdown(packet).encode("utf-8")).decode("ascii"),
+        "content": base64.b64encode(content).decode("ascii"),
         "branch": branch,
     }
     if blob_sha:
         body["sha"] = blob_sha
+    return {"method": "PUT", "path": f"/repos/{repo}/contents/{path}", "json": body}
+
+
+def github_file_request(
+    packet: IncidentPacketV1,
+    repo: str,
+    branch: str,
+    blob_sha: str | None = None,
+    charts: Sequence[tuple[str, str]] = (),
+) -> Request:
+    content = incident_markdown(packet, charts).encode("utf-8")
+    return github_put_request(packet, repo, branch, incident_path(packet.incident_id), content, blob_sha)
+
+
+def github_chart_request(packet: IncidentPacketV1, repo: str, branch: str, chart: ChartNote) -> Request:
+    """What a dry run records for a chart file (its bytes are not in the record: sha256 and size)."""
+    path = chart_path(packet.incident_id, chart.filename)
     return {
         "method": "PUT",
-        "path": f"/repos/{repo}/contents/{incident_path(packet.incident_id)}",
-        "json": body,
-    }
+        "path": f"/repos/{repo}/contents/{path}",
+        "json": {"message": f"opsrunbook: incident {packet.incident_id} (run {packet.run_id})",
+                 "content": f"${{BASE64 of {chart.filename}: sha256 {chart.sha256}, {chart.size} bytes}}",
+                 "branch": branch},
+    }  # fmt: skip
 
 
 def github_pr_request(
@@ -163,7 +187,8 @@ def github_request(
             "path": f"/repos/{repo}/git/refs",
             "json": {"ref": f"refs/heads/{branch}", "sha": "${DEFAULT_BRANCH_SHA}"},
         },
-        github_file_request(packet, repo, branch),
+        *[github_chart_request(packet, repo, branch, c) for c in ctx.charts],
+        github_file_request(packet, repo, branch, charts=ctx.chart_titles()),
     ]
     request["followed_by"] = [
         {
