@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python -m benchmarks.loghub_ga
 	$(BIN)/python -m benchmarks.nab_windows
 	$(BIN)/python -m benchmarks.analyzer_bench
+	$(BIN)/python -m benchmarks.chart_bench
 	$(BIN)/python -m benchmarks.ui_screenshots
 
 clean:
