@@ -5,7 +5,8 @@ from typing import Any
 
 import dagster as dg
 
-from contracts.evidence import COLLECTORS
+from contracts.evidence import COLLECTORS, MetricsEvidenceV1
+from opsrunbook_dagster.charts.series_table import COLUMNS, series_rows
 from opsrunbook_dagster.collectors.errors import THROTTLING_CODES
 from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
@@ -39,7 +40,18 @@ def _metadata(item: CollectedEvidence) -> dict[str, Any]:
         "redaction_hits": model.redaction.total_hits,
         "source_statuses": dg.MetadataValue.json(statuses),
         "collect_seconds": round(item.seconds, 3),
+        **({"series_table": _series_table(model)} if isinstance(model, MetricsEvidenceV1) else {}),
     }
+
+
+def _series_table(evidence: MetricsEvidenceV1) -> dg.TableMetadataValue:
+    """Every series (up to 50) with min/median/max/last and a sparkline of the whole window."""
+    types = {"points": "int", "min": "float", "median": "float", "max": "float", "last": "float"}
+    schema = dg.TableSchema(columns=[dg.TableColumn(c, types.get(c, "string")) for c in COLUMNS])
+    records = [
+        dg.TableRecord({k: v for k, v in row.items() if v is not None}) for row in series_rows(evidence)
+    ]
+    return dg.MetadataValue.table(records=records, schema=schema)
 
 
 def _budget_check(item: CollectedEvidence, limit: int) -> dg.AssetCheckResult:

@@ -37,10 +37,15 @@ def test_metric_finding_chart_is_stored_served_and_replayed_byte_identically(
     with dg.DagsterInstance.ephemeral() as instance:
         result = _materialize(instance, key, ALL, _resources(sandbox))
         assert result.success
-        meta = {
+        by_asset = {
             m.asset_key.to_user_string(): m.materialization.metadata
             for m in result.get_asset_materialization_events()
-        }["incident_packet"]
+        }
+        meta = by_asset["incident_packet"]
+        table = by_asset["evidence_metrics"]["series_table"]
+        assert isinstance(table, dg.TableMetadataValue) and table.records
+        assert {c.name for c in table.schema.columns} >= {"series", "sparkline"}
+        assert all(r.data["sparkline"] for r in table.records if r.data.get("points"))
         packet = IncidentPacketV1.model_validate_json(deps.objects.get_bytes(packet_key(incident_id, run_id)))
         metric = [f for f in packet.findings if f.metric is not None]
         assert metric, "the scenario's CPU jump is a metric finding"

@@ -75,3 +75,12 @@ def test_oncall_summary_escapes_evidence_text_and_inlines_charts() -> None:
     assert f"![chart {charts[0].finding_id}](data:image/png;base64,iVBORw0KGgo" in text
     assert f"http://api:8000/v1/incidents/inc-1/charts/{charts[0].finding_id}.png" in text
     assert md_text("a_b*c") == "a\\_b\\*c" and md_code("a`b") == "``a`b``"
+
+
+def test_series_table_rows_and_sparkline() -> None:
+    from opsrunbook_dagster.charts.series_table import series_rows, sparkline
+
+    (row,) = series_rows(metrics_evidence("inc-1", "r0123456789ab"))
+    assert row["metric"] == "AWS/EC2/CPUUtilization Average" and row["points"] == 48
+    assert row["max"] == "97" and row["sparkline"].endswith("█") and len(row["sparkline"]) == 48
+    assert sparkline([1.0, 1.0]) == "▁▁" and sparkline([]) == ""
