@@ -13,7 +13,7 @@ from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.keys import chart_key, packet_key
 from tests.integration.api_support import api_fixtures, auth
-from tests.integration.test_pipeline_assets import ALL, REPLAY, _materialize, _submit
+from tests.integration.test_pipeline_assets import ALL, REPLAY, _materialize, _submit, metadata_by_asset
 
 pytestmark = pytest.mark.integration
 PREFIX = "charts-"
@@ -37,10 +37,7 @@ def test_metric_finding_chart_is_stored_served_and_replayed_byte_identically(
     with dg.DagsterInstance.ephemeral() as instance:
         result = _materialize(instance, key, ALL, _resources(sandbox))
         assert result.success
-        by_asset = {
-            m.asset_key.to_user_string(): m.materialization.metadata
-            for m in result.get_asset_materialization_events()
-        }
+        by_asset = metadata_by_asset(result)
         meta = by_asset["incident_packet"]
         table = by_asset["evidence_metrics"]["series_table"]
         assert isinstance(table, dg.TableMetadataValue) and table.records
@@ -69,9 +66,6 @@ def test_metric_finding_chart_is_stored_served_and_replayed_byte_identically(
 
         replay = _materialize(instance, key, REPLAY, _resources(sandbox))
         assert replay.success
-        again = {
-            m.asset_key.to_user_string(): m.materialization.metadata
-            for m in replay.get_asset_materialization_events()
-        }["incident_packet"]
+        again = metadata_by_asset(replay)["incident_packet"]
         assert again["charts_replay_match"].value is True and again["replay_match"].value is True
         assert deps.objects.get_bytes(chart_key(incident_id, run_id, finding.id)) == png

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -67,6 +68,13 @@ def _materialize(
     )
 
 
+def metadata_by_asset(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    return {
+        m.asset_key.to_user_string(): m.materialization.metadata
+        for m in result.get_asset_materialization_events()
+    }
+
+
 def _checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
     return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
 
@@ -85,10 +93,7 @@ def test_full_graph_materializes_grounded_and_replays_byte_identically(
             "packet_grounded": True,
             "plan_deterministic": True,
         }
-        materialized = {
-            m.asset_key.to_user_string(): m.materialization.metadata
-            for m in result.get_asset_materialization_events()
-        }
+        materialized = metadata_by_asset(result)
         assert set(materialized) == {
             "evidence_logs",
             "evidence_metrics",
@@ -117,10 +122,7 @@ def test_full_graph_materializes_grounded_and_replays_byte_identically(
 
         replay = _materialize(instance, key, REPLAY, _resources(sandbox, dry_run=False))
         assert replay.success
-        meta = {
-            m.asset_key.to_user_string(): m.materialization.metadata
-            for m in replay.get_asset_materialization_events()
-        }
+        meta = metadata_by_asset(replay)
         assert (
             meta["incident_packet"]["replayed"].value is True
             and meta["incident_packet"]["replay_match"].value is True
