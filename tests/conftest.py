@@ -8,6 +8,7 @@ import pytest
 
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake
 from opsrunbook_dagster.fakes.jira import JiraFake
@@ -41,6 +42,13 @@ def isolated(aws: AwsTarget, prefix: str) -> ResourceNames:
     )
     ensure_resources(aws, names, seed_ssm=False)
     return names
+
+
+def aws_resource(sandbox: SandboxServer, prefix: str) -> OpsRunbookAws:
+    """The Dagster AWS resource pointed at the tables and bucket :func:`isolated` made for ``prefix``."""
+    return OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=prefix, evidence_bucket=f"{prefix}evidence"
+    )
 
 
 # ---- local HTTP fakes of Jira, Teams and GitHub (fresh state per test, free ports) --------------

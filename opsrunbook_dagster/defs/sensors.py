@@ -8,7 +8,6 @@ from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.intake import plan_tick
-from opsrunbook_dagster.pipeline.status import mark_run
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 BATCH = 100
@@ -23,6 +22,27 @@ IN_FLIGHT = [
 ]
 RUN_KEY_TAG = "dagster/run_key"
 TAG_PREFIX = "opsrunbook/"
+#: Every run of one incident carries this tag, so a deployment can serialize them
+#: (``tag_concurrency_limits`` with ``applyLimitPerUniqueValue``).
+INCIDENT_TAG = f"{TAG_PREFIX}incident"
+#: Automatic retries of a run whose worker died or whose step failed (steps are idempotent:
+#: evidence keys and rows are deterministic). Needs ``run_retries: enabled`` in the instance.
+MAX_RETRIES_ENV = "OPSRUNBOOK_RUN_MAX_RETRIES"
+DEFAULT_MAX_RETRIES = 2
+#: A hung run is failed by run monitoring after this long, so it cannot hold a slot forever.
+MAX_RUNTIME_ENV = "OPSRUNBOOK_RUN_MAX_RUNTIME_SECONDS"
+DEFAULT_MAX_RUNTIME_SECONDS = 900
+
+
+def run_policy_tags() -> dict[str, str]:
+    """Retry and runtime tags for an incident run (read at tick time, never at import)."""
+    retries = int(os.environ.get(MAX_RETRIES_ENV) or DEFAULT_MAX_RETRIES)
+    runtime = int(os.environ.get(MAX_RUNTIME_ENV) or DEFAULT_MAX_RUNTIME_SECONDS)
+    return {
+        "dagster/max_retries": str(max(0, retries)),
+        "dagster/retry_on_asset_or_op_failure": "true",
+        "dagster/max_runtime": str(max(60, runtime)),
+    }
 
 
 def _capacity(instance: dg.DagsterInstance) -> int:
@@ -49,8 +69,9 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         context.log.warning(f"rejected {pk}: {reason}")
     requests: list[dg.RunRequest] = []
     capacity = _capacity(context.instance)
+    policy = run_policy_tags()
     for launch in plan.launches:
-        if launch.resumed and _run_exists(context.instance, launch.partition_key):
+        if launch.resumed and _run_exists(context.instance, launch.run_key):
             store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
             continue
         if len(requests) >= capacity:
@@ -59,9 +80,11 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
             store.transition(launch.row_pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
         requests.append(
             dg.RunRequest(
-                run_key=launch.partition_key,
+                run_key=launch.run_key,
                 partition_key=launch.partition_key,
                 tags={
+                    **policy,
+                    INCIDENT_TAG: launch.incident_id,
                     f"{TAG_PREFIX}incident_id": launch.incident_id,
                     f"{TAG_PREFIX}run_id": launch.run_id,
                     f"{TAG_PREFIX}event_id": launch.event_id,
@@ -73,47 +96,3 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         run_requests=requests,
         dynamic_partitions_requests=[incident_runs.build_add_request(keys)] if keys else [],
     )
-
-
-def _write_back(context: dg.RunStatusSensorContext, aws: OpsRunbookAws, status: str) -> None:
-    tags = context.dagster_run.tags
-    incident_id, run_id = tags.get(f"{TAG_PREFIX}incident_id"), tags.get(f"{TAG_PREFIX}run_id")
-    if incident_id and run_id:
-        mark_run(
-            aws.deps(),
-            incident_id,
-            run_id,
-            status,
-            dagster_run_id=context.dagster_run.run_id,
-            event_id=tags.get(f"{TAG_PREFIX}event_id"),
-        )
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.STARTED,
-    monitored_jobs=[incident_job],
-    minimum_interval_seconds=1,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def incident_run_started(context: dg.RunStatusSensorContext, aws: OpsRunbookAws) -> None:
-    """Mark the incident run RUNNING (and take its request row out of the pending index)."""
-    _write_back(context, aws, "RUNNING")
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[incident_job],
-    minimum_interval_seconds=1,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def incident_run_succeeded(context: dg.RunStatusSensorContext, aws: OpsRunbookAws) -> None:
-    """Mark the incident run SUCCEEDED."""
-    _write_back(context, aws, "SUCCEEDED")
-
-
-@dg.run_failure_sensor(
-    monitored_jobs=[incident_job], minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING
-)
-def incident_run_failed(context: dg.RunFailureSensorContext, aws: OpsRunbookAws) -> None:
-    """Mark the incident run FAILED."""
-    _write_back(context, aws, "FAILED")

@@ -22,6 +22,9 @@ class Launch:
     event_id: str
     #: True when the row was already SCHEDULED (a re-request after a lost tick; Dagster dedupes run keys).
     resumed: bool
+    #: Dagster run key: the partition key, suffixed with the submission number after a resubmission
+    #: (a failed request submitted again is a new attempt, which Dagster must not de-duplicate away).
+    run_key: str = ""
 
 
 @dataclass
@@ -57,10 +60,12 @@ def plan_tick(rows: list[RequestRow]) -> TickPlan:
             plan.rejections.append((row.pk, str(exc)))
             continue
         incident_id, run_id = event.resolved_incident_id, event.run_id
+        key = partition_key(incident_id, run_id)
         plan.launches.append(
             Launch(
                 row_pk=row.pk,
-                partition_key=partition_key(incident_id, run_id),
+                partition_key=key,
+                run_key=key if row.submission <= 1 else f"{key}#s{row.submission}",
                 incident_id=incident_id,
                 run_id=run_id,
                 event_id=event.event_id,
