@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from opsrunbook_dagster.cli.dagster_api import DagsterApi
+from opsrunbook_dagster.cli.supervisor import exit_reason
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ class DagsterDev:
     def start(self, timeout: float = 120.0) -> None:
         prepare_dagster_home(self.home, self.env)
         dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
-        log = open(self.log_path or self.home / "dagster-dev.log", "ab")  # noqa: SIM115 - kept for the child's lifetime
+        log = open(self.log, "ab")  # noqa: SIM115 - kept for the child's lifetime
         self.process = subprocess.Popen(
             [
                 dagster,
@@ -87,6 +88,14 @@ class DagsterDev:
                 self.stop()
                 raise RuntimeError(f"dagster dev not ready after {timeout}s; see {log.name}")
             time.sleep(0.5)
+
+    @property
+    def log(self) -> Path:
+        return self.log_path or self.home / "dagster-dev.log"
+
+    def probe(self) -> str | None:
+        """None while `dagster dev` runs (it exits when its webserver or daemon dies)."""
+        return exit_reason(self.process.poll() if self.process else -1, self.log)
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM the whole process group (webserver, daemon, code server, runs); SIGKILL stragglers."""
@@ -151,6 +160,10 @@ class ApiServer:
                 self.stop()
                 raise RuntimeError("the API did not start")
             time.sleep(0.2)
+
+    def probe(self) -> str | None:
+        """None while the API process runs."""
+        return exit_reason(self.process.poll() if self.process else -1, self.log_path)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

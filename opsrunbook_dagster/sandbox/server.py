@@ -87,6 +87,7 @@ class SandboxServer:
     host: str = "127.0.0.1"
     port: int = 0
     _server: ThreadedMotoServer | None = field(default=None, init=False, repr=False)
+    _misses: int = field(default=0, init=False, repr=False)
 
     @property
     def endpoint_url(self) -> str:
@@ -107,6 +108,19 @@ class SandboxServer:
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
         configure_moto(self.endpoint_url)
         return self.endpoint_url
+
+    def probe(self, failures_allowed: int = 2) -> str | None:
+        """None while the server answers; a reason once it has not answered ``failures_allowed`` + 1
+        times in a row (a busy server may miss one)."""
+        try:
+            requests.get(f"{self.endpoint_url}/moto-api/config", timeout=5).raise_for_status()
+        except requests.RequestException as exc:
+            self._misses += 1
+            if self._misses > failures_allowed:
+                return f"{self.endpoint_url} not answering ({type(exc).__name__})"
+            return None
+        self._misses = 0
+        return None
 
     def stop(self) -> None:
         if self._server is not None:
