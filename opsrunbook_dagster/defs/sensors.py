@@ -1,14 +1,16 @@
 """Sensors: the incident-requests table → partitions + runs (exactly once), and run status write-back."""
 
 import os
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.pipeline.intake import plan_tick
-from opsrunbook_dagster.stores.requests_table import RequestStore
+from opsrunbook_dagster.pipeline.intake import oldest_pending_age_seconds, plan_tick
+from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
+from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 BATCH = 100
 #: Runs of incident_job allowed in flight at once (each is a process); the rest wait in the table.
@@ -21,6 +23,9 @@ IN_FLIGHT = [
     dg.DagsterRunStatus.STARTED,
 ]
 RUN_KEY_TAG = "dagster/run_key"
+#: Name of the request sensor's heartbeat row, and how often it is written.
+SENSOR_HEARTBEAT = "incident_request_sensor"
+HEARTBEAT_SECONDS = 10.0
 TAG_PREFIX = "opsrunbook/"
 #: Every run of one incident carries this tag, so a deployment can serialize them
 #: (``tag_concurrency_limits`` with ``applyLimitPerUniqueValue``).
@@ -55,6 +60,17 @@ def _run_exists(instance: dg.DagsterInstance, run_key: str) -> bool:
     return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
+def _beat(heartbeats: HeartbeatStore, cursor: str | None, rows: list[RequestRow]) -> str | None:
+    """Record that the sensor is ticking (at most every HEARTBEAT_SECONDS; the cursor holds the last
+    beat), with the age of the oldest request still waiting, for readiness and alarms."""
+    now = datetime.now(UTC)
+    if cursor and now.timestamp() - float(cursor) < HEARTBEAT_SECONDS:
+        return cursor
+    oldest = oldest_pending_age_seconds(rows, now)
+    heartbeats.beat(SENSOR_HEARTBEAT, now, pending=len(rows), oldest_pending_age_s=round(oldest))
+    return str(now.timestamp())
+
+
 @dg.sensor(job=incident_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
     """New request rows become a dynamic partition and one run (run_key = partition key).
@@ -62,8 +78,11 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
     Rows stay in the pending index until their run exists, so a lost tick re-requests them and
     Dagster's run-key de-duplication keeps it to one run; invalid rows are REJECTED with the reason.
     """
-    store: RequestStore = aws.deps().requests
-    plan = plan_tick(store.pending(limit=BATCH))
+    deps = aws.deps()
+    store: RequestStore = deps.requests
+    rows = store.pending(limit=BATCH)
+    cursor = _beat(deps.heartbeats, context.cursor, rows)
+    plan = plan_tick(rows)
     for pk, reason in plan.rejections:
         store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
         context.log.warning(f"rejected {pk}: {reason}")
@@ -93,6 +112,7 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         )
     keys = sorted({r.partition_key for r in requests if r.partition_key})
     return dg.SensorResult(
+        cursor=cursor,
         run_requests=requests,
         dynamic_partitions_requests=[incident_runs.build_add_request(keys)] if keys else [],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -47,6 +48,15 @@ def validate_row(row: RequestRow) -> IncidentEventV1:
     if expected != (event.resolved_incident_id, event.run_id):
         raise ValueError("incident_id/run_id: do not match the request body")
     return event
+
+
+def oldest_pending_age_seconds(rows: list[RequestRow], now: datetime) -> float:
+    """Seconds the oldest waiting request has waited (0 with none): what an operator alarms on."""
+    created = [r.created_at for r in rows if r.created_at]
+    if not created:
+        return 0.0
+    oldest = datetime.fromisoformat(min(created).replace("Z", "+00:00"))
+    return round(max(0.0, (now - oldest).total_seconds()), 3)
 
 
 def plan_tick(rows: list[RequestRow]) -> TickPlan:

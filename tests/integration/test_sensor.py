@@ -136,3 +136,23 @@ def test_invalid_rows_are_rejected_with_the_reason_and_kept(
     assert row is not None and row.status == "REJECTED"
     assert row.raw["reason"].startswith("environment:") or "Field required" in row.raw["reason"]
     assert "queue" not in row.raw and row.body == bad["body"]
+
+
+def test_each_tick_records_a_heartbeat_with_the_oldest_waiting_request(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    deps.requests.submit(_event(900))
+    with dg.DagsterInstance.ephemeral() as instance:
+        before = datetime.now(UTC)
+        result = _tick(instance, resource)
+        beat = deps.heartbeats.last("incident_request_sensor")
+        assert beat is not None and beat.at >= before.replace(microsecond=0)
+        assert beat.facts["pending"] >= 1 and beat.facts["oldest_pending_age_s"] >= 0
+        assert result.cursor is not None
+        # within the heartbeat interval the cursor says a beat is recent: no write per tick
+        context = dg.build_sensor_context(
+            instance=instance, resources={"aws": resource}, cursor=result.cursor
+        )
+        again = incident_request_sensor(context)
+        assert again.cursor == result.cursor  # type: ignore[union-attr]
+        assert deps.heartbeats.last("incident_request_sensor").at == beat.at  # type: ignore[union-attr]

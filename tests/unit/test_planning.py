@@ -118,3 +118,18 @@ def test_plan_replays_picks_completed_runs_and_rejects_the_rest() -> None:
     )
     assert [(r.replay_id, r.run_ids) for r in replays] == [("x", ["r1", "r2"])]
     assert [pk for pk, _ in rejected] == ["REPLAY#y", "REPLAY#z"]
+
+
+def test_oldest_pending_age_is_measured_from_the_oldest_row() -> None:
+    from datetime import UTC, datetime
+
+    from opsrunbook_dagster.pipeline.intake import oldest_pending_age_seconds
+    from opsrunbook_dagster.stores.requests_table import RequestRow
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        RequestRow("EVENT#b", "REQUESTED", "2026-01-01T11:59:30Z", {}),
+        RequestRow("EVENT#a", "REQUESTED", "2026-01-01T11:58:00Z", {}),
+    ]
+    assert oldest_pending_age_seconds(rows, now) == 120.0
+    assert oldest_pending_age_seconds([], now) == 0.0
