@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from contracts.canonical import format_datetime
 from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.pipeline.intake import oldest_pending_age_seconds, plan_tick
+from opsrunbook_dagster.pipeline.intake import Launch, oldest_pending_age_seconds, plan_tick
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
@@ -26,6 +27,9 @@ RUN_KEY_TAG = "dagster/run_key"
 #: Name of the request sensor's heartbeat row, and how often it is written.
 SENSOR_HEARTBEAT = "incident_request_sensor"
 HEARTBEAT_SECONDS = 10.0
+#: A SCHEDULED row whose run does not exist this long after it was scheduled is requested again.
+RESCHEDULE_AFTER_ENV = "OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS"
+DEFAULT_RESCHEDULE_AFTER_SECONDS = 15.0
 TAG_PREFIX = "opsrunbook/"
 #: Every run of one incident carries this tag, so a deployment can serialize them
 #: (``tag_concurrency_limits`` with ``applyLimitPerUniqueValue``).
@@ -71,12 +75,30 @@ def _beat(heartbeats: HeartbeatStore, cursor: str | None, rows: list[RequestRow]
     return str(now.timestamp())
 
 
+def _claim(store: RequestStore, launch: Launch) -> bool:
+    """Take the row for this tick: REQUESTED → SCHEDULED, or, for a row already SCHEDULED whose run
+    never appeared (a lost tick), re-take it once its schedule is RESCHEDULE_AFTER_SECONDS old. Both
+    are conditional writes, so of two daemons ticking at once exactly one requests the run."""
+    now = datetime.now(UTC)
+    if not launch.resumed:
+        return store.transition(
+            launch.row_pk,
+            from_status="REQUESTED",
+            to_status="SCHEDULED",
+            dequeue=False,
+            scheduled_at=format_datetime(now),
+        )
+    wait = float(os.environ.get(RESCHEDULE_AFTER_ENV) or DEFAULT_RESCHEDULE_AFTER_SECONDS)
+    return store.reclaim(launch.row_pk, launch.scheduled_at, now, stale_after_seconds=wait)
+
+
 @dg.sensor(job=incident_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
     """New request rows become a dynamic partition and one run (run_key = partition key).
 
-    Rows stay in the pending index until their run exists, so a lost tick re-requests them and
-    Dagster's run-key de-duplication keeps it to one run; invalid rows are REJECTED with the reason.
+    Rows stay in the pending index until their run exists, so a lost tick re-requests them; each
+    request is claimed by a conditional write first and Dagster de-duplicates run keys, so two
+    daemons never launch one row twice. Invalid rows are REJECTED with the reason.
     """
     deps = aws.deps()
     store: RequestStore = deps.requests
@@ -95,8 +117,8 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
             continue
         if len(requests) >= capacity:
             continue  # backpressure: stays pending (and in order) until runs finish
-        if not launch.resumed:
-            store.transition(launch.row_pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
+        if not _claim(store, launch):
+            continue  # another tick (a second daemon during a rolling deploy) has this row
         requests.append(
             dg.RunRequest(
                 run_key=launch.run_key,

@@ -26,6 +26,8 @@ class Launch:
     #: Dagster run key: the partition key, suffixed with the submission number after a resubmission
     #: (a failed request submitted again is a new attempt, which Dagster must not de-duplicate away).
     run_key: str = ""
+    #: When the row was SCHEDULED (None for a new row): a re-request waits until this is stale.
+    scheduled_at: str | None = None
 
 
 @dataclass
@@ -80,6 +82,7 @@ def plan_tick(rows: list[RequestRow]) -> TickPlan:
                 run_id=run_id,
                 event_id=event.event_id,
                 resumed=row.status == "SCHEDULED",
+                scheduled_at=str(row.raw["scheduled_at"]) if row.raw.get("scheduled_at") else None,
             )
         )
     return plan

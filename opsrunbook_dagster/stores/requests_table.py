@@ -193,6 +193,34 @@ class RequestStore:
             )
         return rows
 
+    def reclaim(self, pk: str, seen: str | None, now: datetime, *, stale_after_seconds: float) -> bool:
+        """Re-take a SCHEDULED row whose run never appeared, once ``stale_after_seconds`` have passed
+        since ``seen`` (its ``scheduled_at``); conditional on nobody having re-taken it since."""
+        if seen is not None:
+            age = (now - datetime.fromisoformat(seen.replace("Z", "+00:00"))).total_seconds()
+            if age < stale_after_seconds:
+                return False
+        condition = "#s = :scheduled AND " + (
+            "scheduled_at = :seen" if seen is not None else "attribute_not_exists(scheduled_at)"
+        )
+        values = {
+            ":scheduled": "SCHEDULED",
+            ":now": format_datetime(now),
+            **({":seen": seen} if seen else {}),
+        }
+        try:
+            self.dynamodb.update_item(
+                TableName=self.requests_table,
+                Key=to_item({"pk": pk, "sk": self.row_sk}),
+                UpdateExpression="SET scheduled_at = :now, updated_at = :now",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item(values),
+            )
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def transition(
         self,
         pk: str,

@@ -65,7 +65,7 @@ def _pretend_launched(instance: dg.DagsterInstance, run_key: str) -> None:
 
 
 def test_each_row_is_requested_once_and_leaves_the_queue_when_its_run_exists(
-    deps: PipelineDeps, resource: OpsRunbookAws
+    deps: PipelineDeps, resource: OpsRunbookAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events = [_event(n) for n in range(3)]
     for event in events:
@@ -77,7 +77,11 @@ def test_each_row_is_requested_once_and_leaves_the_queue_when_its_run_exists(
         assert all(r.partition_key == r.run_key for r in first.run_requests or [])
         assert sorted(first.dynamic_partitions_requests[0].partition_keys) == keys  # type: ignore[union-attr]
         assert {deps.requests.get(f"EVENT#{e.event_id}").status for e in events} == {"SCHEDULED"}  # type: ignore[union-attr]
-        # A tick whose result was lost: the same run keys again (the daemon de-duplicates them).
+        # Right after, the rows are another tick's (a second daemon's) to launch: not requested again.
+        assert _tick(instance, resource).run_requests == []
+        # A tick whose result was lost: once the schedule is stale, the same run keys again (the
+        # daemon de-duplicates them).
+        monkeypatch.setenv("OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS", "0")
         again = _tick(instance, resource)
         assert sorted(r.run_key for r in again.run_requests or []) == keys
         for key in keys:
@@ -156,3 +160,32 @@ def test_each_tick_records_a_heartbeat_with_the_oldest_waiting_request(
         again = incident_request_sensor(context)
         assert again.cursor == result.cursor  # type: ignore[union-attr]
         assert deps.heartbeats.last("incident_request_sensor").at == beat.at  # type: ignore[union-attr]
+
+
+def test_two_daemons_ticking_at_once_request_each_row_once(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    """A rolling deploy runs two daemons on one instance and one table: each tick claims a row with a
+    conditional write before requesting its run, so no row is requested by both."""
+    events = [_event(700 + n) for n in range(12)]
+    for event in events:
+        deps.requests.submit(event)
+    requested: list[str] = []
+    lock = threading.Lock()
+    with dg.DagsterInstance.ephemeral() as instance:
+        barrier = threading.Barrier(2)
+
+        def daemon() -> None:
+            barrier.wait()
+            for _ in range(3):
+                result = _tick(instance, resource)
+                with lock:
+                    requested.extend(r.run_key for r in result.run_requests or [])  # type: ignore[misc]
+
+        threads = [threading.Thread(target=daemon) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    mine = sorted(k for k in requested if k in {f"{e.resolved_incident_id}.{e.run_id}" for e in events})
+    assert mine == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
