@@ -13,6 +13,7 @@ from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake
 from opsrunbook_dagster.fakes.jira import JiraFake
 from opsrunbook_dagster.fakes.teams import TeamsFake
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.server import SandboxServer
 
@@ -49,6 +50,11 @@ def aws_resource(sandbox: SandboxServer, prefix: str) -> OpsRunbookAws:
     return OpsRunbookAws(
         endpoint_url=sandbox.endpoint_url, table_prefix=prefix, evidence_bucket=f"{prefix}evidence"
     )
+
+
+def tamper(deps: PipelineDeps, key: str, body: bytes) -> None:
+    """Overwrite a stored object behind the write-once store's back, as an attacker with bucket access would."""
+    deps.client("s3").put_object(Bucket=deps.names.evidence_bucket, Key=key, Body=body)
 
 
 # ---- local HTTP fakes of Jira, Teams and GitHub (fresh state per test, free ports) --------------

@@ -17,9 +17,9 @@ from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.pipeline.status import mark_run
+from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 
-REPLAY_TAG = "opsrunbook/replay_id"
 BACKFILL_TAG = "dagster/backfill"
 
 

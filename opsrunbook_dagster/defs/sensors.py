@@ -54,9 +54,11 @@ def run_policy_tags() -> dict[str, str]:
     }
 
 
-def _capacity(instance: dg.DagsterInstance) -> int:
+def capacity(instance: dg.DagsterInstance) -> int:
+    """Runs that may start now: the in-flight cap less every run in flight (incident, replay and
+    PR-review runs all count; each is a process)."""
     limit = int(os.environ.get(MAX_IN_FLIGHT_ENV) or DEFAULT_MAX_IN_FLIGHT)
-    in_flight = instance.get_runs_count(filters=dg.RunsFilter(job_name=incident_job.name, statuses=IN_FLIGHT))
+    in_flight = instance.get_runs_count(filters=dg.RunsFilter(statuses=IN_FLIGHT))
     return max(0, limit - in_flight)
 
 
@@ -109,13 +111,13 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
         context.log.warning(f"rejected {pk}: {reason}")
     requests: list[dg.RunRequest] = []
-    capacity = _capacity(context.instance)
+    slots = capacity(context.instance)
     policy = run_policy_tags()
     for launch in plan.launches:
         if launch.resumed and _run_exists(context.instance, launch.run_key):
             store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
             continue
-        if len(requests) >= capacity:
+        if len(requests) >= slots:
             continue  # backpressure: stays pending (and in order) until runs finish
         if not _claim(store, launch):
             continue  # another tick (a second daemon during a rolling deploy) has this row

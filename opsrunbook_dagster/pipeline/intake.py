@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -86,36 +85,3 @@ def plan_tick(rows: list[RequestRow]) -> TickPlan:
             )
         )
     return plan
-
-
-@dataclass(frozen=True)
-class Replay:
-    row_pk: str
-    replay_id: str
-    incident_id: str
-    run_ids: list[str]
-
-
-def plan_replays(
-    rows: list[RequestRow], completed_runs: Callable[[str], list[str]]
-) -> tuple[list[Replay], list[tuple[str, str]]]:
-    """Replay request rows → what to backfill; rows naming nothing replayable are rejected."""
-    replays: list[Replay] = []
-    rejections: list[tuple[str, str]] = []
-    for row in rows:
-        if row.kind != "replay" or row.status != "REQUESTED":
-            continue
-        incident_id = str(row.raw.get("incident_id") or "")
-        if not incident_id:
-            rejections.append((row.pk, "incident_id: missing"))
-            continue
-        completed = completed_runs(incident_id)
-        wanted = [str(r) for r in row.raw.get("run_ids") or []] or completed
-        unknown = sorted(set(wanted) - set(completed))
-        if unknown:
-            rejections.append((row.pk, f"run_ids: not completed runs of {incident_id}: {', '.join(unknown)}"))
-        elif not wanted:
-            rejections.append((row.pk, f"incident {incident_id} has no completed runs to replay"))
-        else:
-            replays.append(Replay(row.pk, row.pk.split("#", 1)[-1], incident_id, sorted(wanted)))
-    return replays, rejections

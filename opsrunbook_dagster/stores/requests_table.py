@@ -14,13 +14,12 @@ from typing import Any
 from contracts.canonical import canonical_json, format_datetime, sha256_hex
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.stores.queue import PENDING_INDEX, queued
 from opsrunbook_dagster.stores.resubmission import PENDING, resubmit
 from opsrunbook_dagster.stores.run_status import RESUBMITTABLE, allowed_from
 from opsrunbook_dagster.stores.serialization import from_item, to_item
 
 __all__ = ["PENDING", "PENDING_INDEX", "RequestRow", "RequestStore", "SubmitOutcome", "from_item", "to_item"]
-
-PENDING_INDEX = "pending-by-created"
 
 
 @dataclass(frozen=True)
@@ -171,27 +170,15 @@ class RequestStore:
 
     def pending(self, limit: int = 100) -> list[RequestRow]:
         """Rows waiting for the sensor, oldest first."""
-        response = self.dynamodb.query(
-            TableName=self.requests_table,
-            IndexName=PENDING_INDEX,
-            KeyConditionExpression="#q = :pending",
-            ExpressionAttributeNames={"#q": "queue"},
-            ExpressionAttributeValues=to_item({":pending": PENDING}),
-            Limit=limit,
-            ScanIndexForward=True,
-        )
-        rows = []
-        for item in response.get("Items", []):
-            raw = from_item(item)
-            rows.append(
-                RequestRow(
-                    pk=str(raw["pk"]),
-                    status=str(raw.get("status", "")),
-                    created_at=str(raw.get("created_at", "")),
-                    raw=raw,
-                )
+        return [
+            RequestRow(
+                pk=str(raw["pk"]),
+                status=str(raw.get("status", "")),
+                created_at=str(raw.get("created_at", "")),
+                raw=raw,
             )
-        return rows
+            for raw in queued(self.dynamodb, self.requests_table, PENDING, limit)
+        ]
 
     def reclaim(self, pk: str, seen: str | None, now: datetime, *, stale_after_seconds: float) -> bool:
         """Re-take a SCHEDULED row whose run never appeared, once ``stale_after_seconds`` have passed
