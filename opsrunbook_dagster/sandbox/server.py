@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from opsrunbook_dagster.sandbox.faults import FaultInjector
 
 #: moto behaviour the sandbox relies on: Step Functions really execute ASL definitions, and
 #: Lambda invocations use moto's docker-free backend.
@@ -76,6 +80,18 @@ def quiet_moto_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+class _FaultableMotoServer(ThreadedMotoServer):
+    """moto's threaded server with the fault switch (sandbox/faults.py) in front of its app."""
+
+    def _server_entry(self) -> None:
+        app = FaultInjector(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 @dataclass
 class SandboxServer:
     """A moto server in this process (a thread); ``start()`` returns its endpoint URL.
@@ -101,7 +117,7 @@ class SandboxServer:
         os.environ["MOTO_PORT"] = str(self.port)
         quiet_moto_logs()
         serialize_dynamodb()
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server = _FaultableMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wait_until_ready(self.endpoint_url)
         # moto keeps its state per process: a new sandbox starts empty, whatever ran before it here.
