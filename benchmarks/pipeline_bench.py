@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from benchmarks.chaos_stack import start_sandbox
 from benchmarks.proc_rss import tree_pss_mb, tree_rss_mb
 from contracts.actions import ActionFlags
 from contracts.ids import partition_key
@@ -88,26 +88,10 @@ class PeakSampler(threading.Thread):
             time.sleep(0.2)
 
 
-def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    """The sandbox as its own process (as `opsrunbook sandbox up` runs it), so its memory is measurable."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opsrunbook_dagster.cli.main", "sandbox", "up", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("export AWS_SECRET_ACCESS_KEY"):
-            break
-    return proc, f"http://127.0.0.1:{port}"
-
-
 def main() -> int:
     scenario = load_scenario(SCENARIO)
     out: dict[str, object] = {"scenario": SCENARIO, "cores": os.cpu_count()}
-    sandbox_proc, endpoint = _start_sandbox()
+    sandbox_proc, endpoint = start_sandbox()
     try:
         with TemporaryDirectory() as home:
             _run(scenario, endpoint, sandbox_proc.pid, Path(home), out)
