@@ -28,7 +28,7 @@ def test_bundled_scenarios_all_validate() -> None:
 
 def test_blind_set_loads_by_name_and_is_marked_blind() -> None:
     names = blind_names()
-    assert len(names) >= 1
+    assert len(names) >= 12
     assert not set(names) & set(bundled_names()), "a blind name must not shadow a main one"
     for name in names:
         scenario = load_scenario(name)
@@ -39,6 +39,11 @@ def test_blind_set_loads_by_name_and_is_marked_blind() -> None:
         assert render_log_events(scenario, NOW) or scenario.metrics, f"{name}: no data"
         for also in scenario.expected.also:
             assert also.kind != "none" and also.resource
+        # moto matches a metric's dimensions in the order given; the seeder writes them sorted.
+        for dims in [m.dimensions for m in scenario.metrics] + [
+            q.dimensions for q in scenario.incident.hints.metrics
+        ]:
+            assert list(dims) == sorted(dims), f"{name}: write metric dimensions in sorted order"
 
 
 def test_expected_also_lists_secondary_root_causes(tmp_path: Path) -> None:
