@@ -104,7 +104,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 @bad_input_exits_2
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[dict[str, str | bool]] = []
     for name in bundled_names() + blind_names():
         scenario = load_scenario(name)
         rows.append(
@@ -119,7 +119,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(str(r["name"])) for r in rows)
     for row in rows:
         blind = "blind" if row["blind"] else ""
         print(f"{row['name']:<{width}}  {blind:<5}  {row['expected']:<16}  {row['description']}")

@@ -140,6 +140,12 @@ class Expected(_Strict):
     must_not_flag: list[str] = Field(default_factory=list)
     owner_repo: str | None = None
 
+    @model_validator(mode="after")
+    def _also_are_problems(self) -> Expected:
+        if any(also.kind == "none" for also in self.also):
+            raise ValueError("also lists real problems; kind none is not one")
+        return self
+
 
 class Scenario(_Strict):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
