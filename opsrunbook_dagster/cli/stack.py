@@ -152,7 +152,7 @@ class ApiServer:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code < 500:
+                if requests.get(f"{self.url}/health/live", timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 pass

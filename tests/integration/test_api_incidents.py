@@ -427,6 +427,7 @@ def test_opsrunbook_api_serves_the_app(aws: AwsTarget, names: ResourceNames) -> 
         "OPSRUNBOOK_TABLE_PREFIX": PREFIX,
         "OPSRUNBOOK_EVIDENCE_BUCKET": names.evidence_bucket,
         "OPSRUNBOOK_API_KEYS": "cli-key",
+        "OPSRUNBOOK_READINESS_ORCHESTRATOR": "false",
     }
     process = subprocess.Popen(
         [
