@@ -12,6 +12,7 @@ Insights expressions still go to moto's own code.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,47 +43,39 @@ def _combine(points: list[Any], stat: str) -> float | None:
     return min(extremes) if stat == "Minimum" else max(extremes)
 
 
-def _buckets(
-    backend: CloudWatchBackend,
-    metric: dict[str, Any],
-    unit: str | None,
-    start: datetime,
-    end: datetime,
-    period: int,
-) -> dict[int, list[Any]]:
-    """The matching datapoints by period index from ``start``: one pass over the stored data."""
-    wanted = sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", []))
-    buckets: dict[int, list[Any]] = defaultdict(list)
-    for point in backend.get_all_metrics():
-        if point.namespace != metric["Namespace"] or point.name != metric["MetricName"]:
-            continue
-        if not start <= point.timestamp < end or (unit and point.unit != unit):
-            continue
-        if sorted((d.name, d.value) for d in point.dimensions) != wanted:
-            continue
-        buckets[int((point.timestamp - start).total_seconds()) // period].append(point)
-    return buckets
+@dataclass(frozen=True)
+class _Query:
+    metric: dict[str, Any]
+    unit: str | None
+    start: datetime
+    end: datetime
+    period: int
 
+    def buckets(self, backend: CloudWatchBackend) -> dict[int, list[Any]]:
+        """The matching datapoints by period index from ``start``: one pass over the stored data."""
+        wanted = sorted((d["Name"], d["Value"]) for d in self.metric.get("Dimensions", []))
+        buckets: dict[int, list[Any]] = defaultdict(list)
+        for point in backend.get_all_metrics():
+            if point.namespace != self.metric["Namespace"] or point.name != self.metric["MetricName"]:
+                continue
+            if not self.start <= point.timestamp < self.end or (self.unit and point.unit != self.unit):
+                continue
+            if sorted((d.name, d.value) for d in point.dimensions) != wanted:
+                continue
+            buckets[int((point.timestamp - self.start).total_seconds()) // self.period].append(point)
+        return buckets
 
-def _series(
-    backend: CloudWatchBackend,
-    metric: dict[str, Any],
-    unit: str | None,
-    start: datetime,
-    end: datetime,
-    period: int,
-    stat: str,
-) -> list[tuple[datetime, float]]:
-    if not is_supported(stat):
-        raise InvalidParameterValue(f"The value {stat} for parameter Stat is not supported.")
-    if period <= 0:
-        raise InvalidParameterValue("The parameter Period must be greater than 0.")
-    out = []
-    for index, points in sorted(_buckets(backend, metric, unit, start, end, period).items()):
-        value = _combine(points, stat)
-        if value is not None:
-            out.append((start + timedelta(seconds=index * period), value))
-    return out
+    def series(self, backend: CloudWatchBackend, stat: str) -> list[tuple[datetime, float]]:
+        if not is_supported(stat):
+            raise InvalidParameterValue(f"The value {stat} for parameter Stat is not supported.")
+        if self.period <= 0:
+            raise InvalidParameterValue("The parameter Period must be greater than 0.")
+        out = []
+        for index, points in sorted(self.buckets(backend).items()):
+            value = _combine(points, stat)
+            if value is not None:
+                out.append((self.start + timedelta(seconds=index * self.period), value))
+        return out
 
 
 def _get_metric_data(original: Any) -> Any:
@@ -101,15 +94,10 @@ def _get_metric_data(original: Any) -> Any:
         results = []
         for query in queries:
             metric_stat = query["MetricStat"]
-            series = _series(
-                self,
-                metric_stat["Metric"],
-                metric_stat.get("Unit"),
-                start,
-                end,
-                int(metric_stat["Period"]),
-                metric_stat["Stat"],
+            query_of = _Query(
+                metric_stat["Metric"], metric_stat.get("Unit"), start, end, int(metric_stat["Period"])
             )
+            series = query_of.series(self, metric_stat["Stat"])
             if scan_by == "TimestampDescending":
                 series.reverse()
             if query.get("ReturnData", True):
@@ -144,10 +132,10 @@ def _get_metric_statistics(self: CloudWatchResponse) -> ActionResult:
     if start >= end:
         raise InvalidParameterValue("The parameter StartTime must be less than the parameter EndTime.")
     period, unit = self._get_int_param("Period"), self._get_param("Unit")
-    backend = self.cloudwatch_backend
+    backend, query = self.cloudwatch_backend, _Query(metric, unit, start, end, period)
     points: dict[datetime, dict[str, Any]] = {}
     for stat in [*statistics, *extended]:
-        for at, value in _series(backend, metric, unit, start, end, period, stat):
+        for at, value in query.series(backend, stat):
             row = points.setdefault(at, {"Timestamp": at, **({"Unit": unit} if unit else {})})
             if stat in extended:
                 row.setdefault("ExtendedStatistics", {})[stat] = value
