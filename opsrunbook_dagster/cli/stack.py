@@ -8,9 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from opsrunbook_dagster.cli.dagster_api import DagsterApi
 from opsrunbook_dagster.cli.supervisor import exit_reason
@@ -26,10 +30,17 @@ def instance_config() -> str:
     return resources.files("opsrunbook_dagster").joinpath("dagster.yaml").read_text(encoding="utf-8")
 
 
-def prepare_dagster_home(home: Path, env: dict[str, str]) -> None:
-    """Write dagster.yaml and migrate the instance storage before the first start."""
+def prepare_dagster_home(home: Path, env: dict[str, str], storage: Mapping[str, Any] | None = None) -> None:
+    """Write dagster.yaml and migrate the instance storage before the first start.
+
+    ``storage`` is a dagster.yaml ``storage:`` section (e.g. ``{"postgres": {"postgres_url": …}}``);
+    without it the instance keeps its SQLite files in ``home``.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(instance_config(), encoding="utf-8")
+    config = instance_config()
+    if storage:
+        config += "\n" + yaml.safe_dump({"storage": dict(storage)}, sort_keys=True)
+    (home / "dagster.yaml").write_text(config, encoding="utf-8")
     dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
     subprocess.run(
         [dagster, "instance", "migrate"],
@@ -51,6 +62,8 @@ class DagsterDev:
     env: dict[str, str]
     port: int = 3000
     log_path: Path | None = None
+    #: dagster.yaml ``storage:`` section; None = SQLite in ``home``
+    storage: Mapping[str, Any] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -58,7 +71,7 @@ class DagsterDev:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 120.0) -> None:
-        prepare_dagster_home(self.home, self.env)
+        prepare_dagster_home(self.home, self.env, self.storage)
         dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
         log = open(self.log, "ab")  # noqa: SIM115 - kept for the child's lifetime
         self.process = subprocess.Popen(

@@ -1,4 +1,5 @@
-"""The real thing: `dagster dev` (webserver + daemon) in a subprocess, request rows → results, then replay."""
+"""The real thing: `dagster dev` (webserver + daemon) in a subprocess, request rows → results, then replay;
+on SQLite and on Postgres instance storage."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,16 +35,27 @@ SCENARIOS = {"lambda-timeout": "lambda_timeout", "stepfn-task-failure": "stepfn_
 
 
 def test_daemon_runs_requests_to_results_and_replays(
-    sandbox: SandboxServer, aws: AwsTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer,
+    aws: AwsTarget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    instance_storage: str,
+    storage_config: dict[str, Any] | None,
 ) -> None:
-    names = isolated(aws, PREFIX)
+    prefix = f"{PREFIX}{instance_storage}-"  # tables of their own per storage variant
+    names = isolated(aws, prefix)
     deps = PipelineDeps(target=aws, names=names)
     overrides = {
         **client_env(sandbox.endpoint_url),
-        "OPSRUNBOOK_TABLE_PREFIX": PREFIX,
+        "OPSRUNBOOK_TABLE_PREFIX": prefix,
         "OPSRUNBOOK_EVIDENCE_BUCKET": names.evidence_bucket,
     }
-    stack = DagsterDev(home=tmp_path / "dagster_home", env={**os.environ, **overrides}, port=free_port())
+    stack = DagsterDev(
+        home=tmp_path / "dagster_home",
+        env={**os.environ, **overrides},
+        port=free_port(),
+        storage=storage_config,
+    )
     stack.start()
     try:
         submitted = {}
