@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -89,6 +90,21 @@ class HttpError(Exception):
         return str(self)
 
 
+class UnsafePathError(HttpError):
+    """A value would change which resource a path addresses (a dot segment, a bad name)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("unsafe_path", message, ambiguous=False)
+
+
+def check_path(path: str) -> None:
+    """Refuse a relative API path with a dot segment (also percent-encoded) or a backslash:
+    ``requests`` would collapse it and address another resource."""
+    for part in path.split("?", 1)[0].split("/"):
+        if unquote(part) in (".", "..") or "\\" in unquote(part):
+            raise UnsafePathError(f"refusing a path with a dot segment: {path[:200]!r}")
+
+
 def _session(policy: RetryPolicy, safe: bool) -> requests.Session:
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=policy.retry(safe=safe), pool_connections=4, pool_maxsize=8)
@@ -139,6 +155,8 @@ class HttpClient:
         method = method.upper()
         safe = method != "POST" if safe is None else safe
         read = method == "GET" if read is None else read
+        if not path.startswith(("http://", "https://")):
+            check_path(path)
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         shown = f"{method} {self.label}{_path_only(path)}"
         headers = {"Accept": "application/json", "User-Agent": "opsrunbook/0.1"}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, RetryPolicy
+from opsrunbook_dagster.clients.paths import segment
 from opsrunbook_dagster.clients.secrets import Secret
 
 
@@ -36,7 +37,7 @@ class JiraClient:
         )
 
     def browse_url(self, key: str) -> str:
-        return f"{self.config.base_url.rstrip('/')}/browse/{key}"
+        return f"{self.config.base_url.rstrip('/')}/browse/{segment(key)}"
 
     def send(self, request: dict[str, Any], *, read: bool = False, safe: bool | None = None) -> Any:
         """Send a rendered request (``method``/``path``/``json``); returns the decoded JSON body."""
@@ -53,7 +54,7 @@ class JiraClient:
     def comments(self, key: str, limit: int = 100) -> list[dict[str, Any]]:
         response = self.http.request(
             "GET",
-            f"/rest/api/3/issue/{key}/comment",
+            f"/rest/api/3/issue/{segment(key)}/comment",
             params={"orderBy": "-created", "maxResults": str(limit)},
         )
         return list(response.json().get("comments", []))
@@ -61,4 +62,4 @@ class JiraClient:
     def set_fs_label(self, key: str, add: str, remove: list[str]) -> None:
         """Replace the finding-set labels (``PUT`` with label operations is idempotent)."""
         operations = [{"remove": label} for label in remove if label != add] + [{"add": add}]
-        self.http.request("PUT", f"/rest/api/3/issue/{key}", json={"update": {"labels": operations}})
+        self.http.request("PUT", f"/rest/api/3/issue/{segment(key)}", json={"update": {"labels": operations}})

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts.packet import IncidentPacketV1
+from contracts.repo_name import repo_name_problem
 from opsrunbook_dagster.resolution.frames import Frame
 from opsrunbook_dagster.resolution.owners import TRACE_CONFIDENCE
 
@@ -33,6 +34,8 @@ def candidates(packet: IncidentPacketV1) -> list[Candidate]:
     """One per repository (its best owner entry), best first; ties keep the packet's order."""
     best: dict[str, Candidate] = {}
     for owner in packet.suspected_owners:
+        if owner.repo and repo_name_problem(owner.repo):
+            continue  # never an API path (the contract rejects these; older packets may hold one)
         if owner.repo and (owner.repo not in best or owner.confidence > best[owner.repo].confidence):
             best[owner.repo] = Candidate(owner.repo, owner.confidence, owner.method, tuple(owner.reasons))
     order = {repo: index for index, repo in enumerate(best)}
