@@ -16,7 +16,9 @@ from opsrunbook_dagster.resolution.frames import Frame
 from opsrunbook_dagster.resolution.owners import TRACE_CONFIDENCE
 
 MAX_REPOS = 3
-MAX_PATHS_PER_FRAME = 3
+MAX_PATHS_PER_FRAME = 6
+#: GitHub lookups one resolution may make, whatever the evidence holds.
+MAX_LOOKUPS = 12
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,16 @@ def verify(
 ) -> tuple[Candidate | None, list[str]]:
     """First candidate (in order) holding a file named by a frame; ``exists`` → None = unknown."""
     notes: list[str] = []
+    asked: set[tuple[str, str]] = set()
     for candidate in found[:MAX_REPOS]:
         for frame in frames:
             for path in frame.candidate_paths()[:MAX_PATHS_PER_FRAME]:
+                if (candidate.repo, path) in asked:
+                    continue
+                if len(asked) >= MAX_LOOKUPS:
+                    notes.append(f"stopped after {MAX_LOOKUPS} lookups")
+                    return None, notes
+                asked.add((candidate.repo, path))
                 answer = exists(candidate.repo, path)
                 if answer is None:
                     notes.append(f"{candidate.repo}: not accessible")
