@@ -14,17 +14,7 @@ from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.outputs import results_stage
 from opsrunbook_dagster.resolution.gate import MAX_LOOKUPS
-from tests.actions_support import (
-    FAST,
-    Clock,
-    config,
-    github_settings,
-    new_incident,
-    owners,
-    packet,
-    store,
-    store_logs,
-)
+from tests import actions_support as support
 from tests.conftest import isolated
 
 pytestmark = pytest.mark.integration
@@ -58,12 +48,13 @@ def deps(aws: AwsTarget) -> PipelineDeps:
 
 
 def _run(deps: PipelineDeps, github: FakeServer, tag: str, lines: list[str]):  # type: ignore[no-untyped-def]
-    incident = new_incident(tag)
-    pkt = packet(incident, suspected_owners=owners((REPO, 0.5, "heuristic")))
-    store(deps, pkt, PR_ON)
-    store_logs(deps, incident, pkt.run_id, lines)
+    incident = support.new_incident(tag)
+    pkt = support.packet(incident, suspected_owners=support.owners((REPO, 0.5, "heuristic")))
+    support.store(deps, pkt, PR_ON)
+    support.store_logs(deps, incident, pkt.run_id, lines)
     runtime = ActionsRuntime(
-        config=config(github=github_settings(github)), options=RuntimeOptions(policy=FAST, now=Clock())
+        config=support.config(github=support.github_settings(github)),
+        options=RuntimeOptions(policy=support.FAST, now=support.Clock()),
     )
     results, _ = results_stage(deps, incident, pkt.run_id, runtime=runtime)
     return next(r for r in results if r.action_type == ActionType.github_pr)
@@ -88,14 +79,16 @@ def test_lookups_are_bounded_per_resolution(deps: PipelineDeps, github_fake: Fak
     gh.add_repo("acme/refunds-api", {"README.md": "x"})
     deep = "/".join(f"d{i}" for i in range(12))
     lines = [f'  File "/srv/{deep}/mod{n}.py", line {n}, in f' for n in range(1, 30)]
-    incident = new_incident("frames-bound")
-    pkt = packet(
-        incident, suspected_owners=owners((REPO, 0.5, "heuristic"), ("acme/refunds-api", 0.5, "heuristic"))
+    incident = support.new_incident("frames-bound")
+    pkt = support.packet(
+        incident,
+        suspected_owners=support.owners((REPO, 0.5, "heuristic"), ("acme/refunds-api", 0.5, "heuristic")),
     )
-    store(deps, pkt, PR_ON)
-    store_logs(deps, incident, pkt.run_id, lines)
+    support.store(deps, pkt, PR_ON)
+    support.store_logs(deps, incident, pkt.run_id, lines)
     runtime = ActionsRuntime(
-        config=config(github=github_settings(github_fake)), options=RuntimeOptions(policy=FAST, now=Clock())
+        config=support.config(github=support.github_settings(github_fake)),
+        options=RuntimeOptions(policy=support.FAST, now=support.Clock()),
     )
     results, _ = results_stage(deps, incident, pkt.run_id, runtime=runtime)
     pr = next(r for r in results if r.action_type == ActionType.github_pr)
