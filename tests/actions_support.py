@@ -12,7 +12,7 @@ from contracts.actions import ActionFlags, ActionPlanV1
 from contracts.canonical import short_hash
 from contracts.evidence import LogsEvidenceV1
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.clients.config import ActionConfig
+from opsrunbook_dagster.clients.config import ActionConfig, EndpointPolicy
 from opsrunbook_dagster.clients.http import RetryPolicy
 from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
@@ -112,7 +112,7 @@ def config(
     if github:
         values.update({k: v for k, v in github.items() if k != "github_private_key_b64"})
         secrets["github_private_key_b64"] = Secret(github["github_private_key_b64"])
-    return ActionConfig(values=values, secrets=secrets)
+    return ActionConfig(values=values, secrets=secrets, endpoints=EndpointPolicy(allow_loopback_http=True))
 
 
 def needs_reference(relative: str) -> pytest.MarkDecorator:

@@ -165,7 +165,13 @@ class HttpClient:
         session = self._safe if safe else self._unsafe
         try:
             response = session.request(
-                method, url, json=json, params=params, headers=headers, timeout=self.policy.timeout
+                method,
+                url,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=self.policy.timeout,
+                allow_redirects=False,  # a redirect never carries credentials or a body elsewhere
             )
         except requests.ConnectTimeout as exc:
             raise HttpError("connect_timeout", f"{shown}: {exc}", ambiguous=False) from None
