@@ -5,7 +5,8 @@ retried on connection errors, read errors and 429/500/502/503/504. *Unsafe* call
 creates something) are retried only when the request certainly was not processed: connection
 refused, or 429/503 (the server said "not now"). Backoff is exponential with jitter; a
 ``Retry-After`` header on 429/503 is honoured (capped). Errors carry whether the request *may*
-have been processed (``ambiguous``) — the exactly-once layer decides what that means.
+have been processed (``ambiguous``: a timeout, a reset, or a 5xx other than 503 to a write) — the
+exactly-once layer decides what that means. Redirects are never followed.
 """
 
 from __future__ import annotations
@@ -194,9 +195,15 @@ class HttpClient:
         raise HttpError(
             f"http_{response.status_code}",
             f"{shown} -> HTTP {response.status_code} after {retries + 1} attempt(s): {response.text[:300]}",
-            ambiguous=False,
+            ambiguous=_uncertain(response.status_code, read=read),
             status=response.status_code,
         )
+
+
+def _uncertain(status: int, *, read: bool) -> bool:
+    """A 5xx answer to a write may come from a gateway after the backend did the work (a 504 is
+    exactly that), so the outcome is unknown. 503 is "not now" (retried blindly, like 429)."""
+    return not read and status >= 500 and status != 503
 
 
 def _path_only(path: str) -> str:
