@@ -7,15 +7,20 @@ import threading
 from typing import Any
 
 from opsrunbook_dagster.clients.github_app import GITHUB_HEADERS, AppAuth
-from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, HttpError, RetryPolicy
+from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, HttpError, Pacing, RetryPolicy
 from opsrunbook_dagster.clients.paths import UnsafePathError, check_path, nested, repo_path
 
 
 class GitHubClient:
     def __init__(
-        self, auth: AppAuth, policy: RetryPolicy | None = None, after_write: AfterWrite | None = None
+        self,
+        auth: AppAuth,
+        policy: RetryPolicy | None = None,
+        after_write: AfterWrite | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.auth = auth
+        self.pacing = pacing
         self.policy = policy
         self.after_write = after_write
         self._clients: dict[str, HttpClient] = {}
@@ -31,6 +36,7 @@ class GitHubClient:
                     self.policy,
                     headers=lambda: {**GITHUB_HEADERS, "Authorization": f"Bearer {self.auth.token(repo)}"},
                     after_write=self.after_write,
+                    pacing=self.pacing,
                 )
             return self._clients[repo]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, RetryPolicy
+from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, Pacing, RetryPolicy
 from opsrunbook_dagster.clients.paths import repo_path, segment
 from opsrunbook_dagster.clients.secrets import Secret
 
@@ -58,6 +58,7 @@ class AppAuth:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         after_write: AfterWrite | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         self._key = load_private_key(config.private_key_b64)
@@ -71,6 +72,7 @@ class AppAuth:
             "github-app",
             policy,
             headers=lambda: {**GITHUB_HEADERS, "Authorization": f"Bearer {self.app_jwt()}"},
+            pacing=pacing,
         )
         del after_write  # app endpoints change nothing in repositories
 

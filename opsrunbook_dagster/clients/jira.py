@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, RetryPolicy
+from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, Pacing, RetryPolicy
 from opsrunbook_dagster.clients.paths import segment
 from opsrunbook_dagster.clients.secrets import Secret
 
@@ -22,7 +22,11 @@ class JiraConfig:
 
 class JiraClient:
     def __init__(
-        self, config: JiraConfig, policy: RetryPolicy | None = None, after_write: AfterWrite | None = None
+        self,
+        config: JiraConfig,
+        policy: RetryPolicy | None = None,
+        after_write: AfterWrite | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         basic = base64.b64encode(f"{config.email}:{config.api_token.reveal()}".encode()).decode("ascii")
@@ -34,6 +38,7 @@ class JiraClient:
             policy,
             headers=lambda: {"Authorization": auth.reveal()},
             after_write=after_write,
+            pacing=pacing,
         )
 
     def browse_url(self, key: str) -> str:

@@ -23,6 +23,10 @@ IN_FLIGHT = [
 ]
 RUN_KEY_TAG = "dagster/run_key"
 TAG_PREFIX = "opsrunbook/"
+#: Every run of one incident carries this tag (= the incident id): the key of the deployment's
+#: ``run_coordinator.config.tag_concurrency_limits`` (one run per incident at a time). The
+#: per-incident claims in the action ledger keep side effects exactly once even without it.
+INCIDENT_TAG = "opsrunbook/incident"
 
 
 def _capacity(instance: dg.DagsterInstance) -> int:
@@ -62,6 +66,7 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
                 run_key=launch.partition_key,
                 partition_key=launch.partition_key,
                 tags={
+                    INCIDENT_TAG: launch.incident_id,
                     f"{TAG_PREFIX}incident_id": launch.incident_id,
                     f"{TAG_PREFIX}run_id": launch.run_id,
                     f"{TAG_PREFIX}event_id": launch.event_id,

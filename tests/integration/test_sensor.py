@@ -136,3 +136,24 @@ def test_invalid_rows_are_rejected_with_the_reason_and_kept(
     assert row is not None and row.status == "REJECTED"
     assert row.raw["reason"].startswith("environment:") or "Field required" in row.raw["reason"]
     assert "queue" not in row.raw and row.body == bad["body"]
+
+
+def test_runs_of_one_incident_share_the_incident_concurrency_tag(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    """An alarm that fires again (new event id, same incident id) gives a second run in the same
+    tick; both carry ``opsrunbook/incident`` = the incident id, the key a deployment's
+    ``tag_concurrency_limits`` uses to keep them one at a time (the claims make it exactly once)."""
+    from opsrunbook_dagster.defs.sensors import INCIDENT_TAG
+
+    first = _event(900)
+    again = first.model_copy(update={"event_id": "sensor-evt-0901", "incident_id": "inc-refired-0001"})
+    first = first.model_copy(update={"incident_id": "inc-refired-0001"})
+    for event in (first, again):
+        assert deps.requests.submit(event).created
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = _tick(instance, resource)
+    mine = [r for r in tick.run_requests or [] if r.tags.get("opsrunbook/incident_id") == "inc-refired-0001"]
+    assert len(mine) == 2 and len({r.run_key for r in mine}) == 2
+    assert INCIDENT_TAG == "opsrunbook/incident"
+    assert {r.tags[INCIDENT_TAG] for r in mine} == {"inc-refired-0001"}
