@@ -26,6 +26,12 @@ ACTION_HOSTS_ENV = "OPSRUNBOOK_ACTION_HOSTS"
 _TRUE = {"1", "true", "yes", "on"}
 
 
+def is_loopback(url: str) -> bool:
+    """``url`` is http(s) to localhost / 127.0.0.0/8 / ::1."""
+    split = urlsplit(url)
+    return split.scheme in ("http", "https") and _loopback((split.hostname or "").lower())
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True

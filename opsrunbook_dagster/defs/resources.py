@@ -3,9 +3,15 @@
 Every field is optional; unset fields fall back to the standard environment (``AWS_REGION``,
 ``AWS_ENDPOINT_URL``, ``OPSRUNBOOK_*``) when a run starts — never at import time. The same
 definitions therefore run against the sandbox and real AWS.
+
+Fields can be set by run config (the launchpad, GraphQL), so none may widen what a run can do: an
+AWS ``endpoint_url`` other than the deployment's ``AWS_ENDPOINT_URL`` is refused unless it is a
+loopback address and ``OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true`` (the sandbox, tests); the action
+flags may only make a run safer (``ActionSettings``).
 """
 
 import functools
+import os
 from dataclasses import replace
 
 import dagster as dg
@@ -14,6 +20,7 @@ from pydantic import Field
 from contracts.actions import ActionFlags
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.clients.config import EndpointPolicy, is_loopback
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.planning.flags import flags_from_env
@@ -36,9 +43,15 @@ class OpsRunbookAws(dg.ConfigurableResource):
 
     def target(self) -> AwsTarget:
         env = AwsTarget.from_env()
-        return AwsTarget(
-            region=self.region_name or env.region, endpoint_url=self.endpoint_url or env.endpoint_url
-        )
+        endpoint = self.endpoint_url or env.endpoint_url
+        if self.endpoint_url and self.endpoint_url != env.endpoint_url:
+            local = EndpointPolicy.from_env(os.environ)
+            if not (local.allow_loopback_http and is_loopback(self.endpoint_url)):
+                raise ValueError(
+                    "OpsRunbookAws.endpoint_url may only differ from the deployment's AWS_ENDPOINT_URL "
+                    "for a loopback sandbox with OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true"
+                )
+        return AwsTarget(region=self.region_name or env.region, endpoint_url=endpoint)
 
     def names(self) -> ResourceNames:
         names = ResourceNames.from_env()

@@ -59,15 +59,15 @@ def _deployment(monkeypatch: pytest.MonkeyPatch, jira: FakeServer, dry_run: str 
 
 
 def _launch(
-    sandbox, deps: PipelineDeps, tag: str, run_config: dict
+    sandbox, deps: PipelineDeps, tag: str, run_config: dict, resource: str = "actions"
 ) -> tuple[dg.ExecuteInProcessResult, str, str]:  # type: ignore[no-untyped-def,type-arg]
+    """Materialize action_results of a fresh live plan with ``run_config`` for ``resource``."""
     incident = new_incident(tag)
     pkt = packet(incident)
     store(deps, pkt, LIVE)
     key = partition_key(incident, pkt.run_id)
-    aws = OpsRunbookAws(
-        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
-    )
+    endpoint = None if sandbox is None else sandbox.endpoint_url
+    aws = OpsRunbookAws(endpoint_url=endpoint, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence")
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("incident_runs", [key])
         result = dg.materialize(
@@ -75,7 +75,7 @@ def _launch(
             partition_key=key,
             instance=instance,
             resources={"aws": aws, "actions": ActionSettings()},
-            run_config={"resources": {"actions": {"config": run_config}}},
+            run_config={"resources": {resource: {"config": run_config}}},
             raise_on_error=False,
         )
     return result, incident, pkt.run_id
@@ -204,3 +204,23 @@ def test_a_redirect_to_another_host_is_not_followed(
     assert jira.status == ActionStatus.failed and jira.error and jira.error.code == "http_307", jira.reason
     assert hostile.app.log == []
     assert all("Authorization" not in r.headers for r in hostile.app.log)
+
+
+def test_run_config_cannot_point_aws_clients_at_another_endpoint(
+    aws: AwsTarget,
+    deps: PipelineDeps,
+    jira_fake: FakeServer,
+    hostile: FakeServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hostile AWS endpoint would answer SSM's GetParameters with its own jira/base_url (and
+    receive signed requests): an endpoint_url other than the deployment's AWS_ENDPOINT_URL is
+    refused unless it is loopback and the local flag is set."""
+    _deployment(monkeypatch, jira_fake)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", str(aws.endpoint_url))
+    monkeypatch.delenv("OPSRUNBOOK_ALLOW_LOOPBACK_HTTP")
+    result, _, _ = _launch(None, deps, "hostile-aws", {"endpoint_url": hostile.url}, resource="aws")
+    assert not result.success
+    assert hostile.app.log == []
+    failure = result.get_step_failure_events()[0].step_failure_data.error
+    assert failure is not None and "AWS_ENDPOINT_URL" in failure.to_string()
