@@ -36,15 +36,18 @@ def _by_type(results: list[Any]) -> dict[ActionType, Any]:
     return {r.action_type: r for r in results}
 
 
+@pytest.mark.parametrize("changed", [False, True], ids=["same-findings", "new-findings"])
 def test_two_runs_of_one_incident_in_flight_make_one_ticket_and_one_card(
-    deps: PipelineDeps, jira_fake: FakeServer, teams_fake: FakeServer
+    deps: PipelineDeps, jira_fake: FakeServer, teams_fake: FakeServer, changed: bool
 ) -> None:
     """An alarm fired again (a new event id → a second run) while the first run's Jira create
-    is still in flight (the fake holds it for 10 s): both runs search, find nothing, and create."""
-    incident = new_incident("two-runs")
+    is still in flight (the fake holds it for 10 s): both runs search, find nothing, and create.
+    With a changed finding set the second run must comment once on the one ticket instead."""
+    incident = new_incident(f"two-runs-{changed}")
+    second = factories.finding(resource="other-fn") if changed else factories.finding(count=61)
     runs = [
         packet(incident, run_id="r00000000000a"),
-        packet(incident, run_id="r00000000000b", findings=[factories.finding(count=61)]),  # same finding set
+        packet(incident, run_id="r00000000000b", findings=[second]),
     ]
     for pkt in runs:
         store(deps, pkt)
@@ -68,8 +71,9 @@ def test_two_runs_of_one_incident_in_flight_make_one_ticket_and_one_card(
         thread.join(timeout=120)
     assert not errors, errors
     assert len(jira_fake.app.issues) == 1, sorted(jira_fake.app.issues)  # type: ignore[attr-defined]
-    assert len(teams_fake.app.cards) == 1  # type: ignore[attr-defined]
-    assert all(issue["comments"] == [] for issue in jira_fake.app.issues.values())  # type: ignore[attr-defined]
+    comments = [c for i in jira_fake.app.issues.values() for c in i["comments"]]  # type: ignore[attr-defined]
+    assert len(comments) == (1 if changed else 0)
+    assert len(teams_fake.app.cards) == (2 if changed else 1)  # type: ignore[attr-defined]
     jira = [_by_type(results[p.run_id])[ActionType.jira_ticket] for p in runs]
     assert [r.status for r in jira] == [ActionStatus.succeeded, ActionStatus.succeeded], [
         r.reason for r in jira
