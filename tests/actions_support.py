@@ -24,7 +24,9 @@ JIRA_EMAIL = "bot@example.com"
 JIRA_TOKEN = "jira-token-5ecr3t-0123456789"
 TEAMS_SIG = "teams-sig-5ecr3t-abcdef0123456789"
 #: Fast retries for tests (the policy shape is the production one).
-FAST = RetryPolicy(attempts=5, backoff_factor=0.01, backoff_max=0.05, jitter=0.01, read_timeout=2.0)
+#: (read timeout 10 s: the fakes validate every body, which takes seconds on a loaded shared machine;
+#: tests about timeouts set their own policy)
+FAST = RetryPolicy(attempts=5, backoff_factor=0.01, backoff_max=0.05, jitter=0.01, read_timeout=10.0)
 
 
 class SimulatedCrash(BaseException):

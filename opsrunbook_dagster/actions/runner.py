@@ -143,7 +143,7 @@ class ActionRunner:
         if row and status in rows.FINAL:
             return self._from_row(base, row, "recorded earlier")
         if row and status == rows.PENDING and not handler.finds_previous:
-            return self._unknown_fate(base, row)
+            return self._unknown_fate(base, row, claim)
         previous = int(row["attempt"]) if row and "attempt" in row else None
         attempt = (previous or 0) + 1
         identity = {
@@ -189,7 +189,7 @@ class ActionRunner:
         why = f"lease lost before recording the outcome ({detail}); the worker that took over records it"
         return self._result(base, ActionStatus.pending, why)
 
-    def _unknown_fate(self, base: dict[str, Any], row: dict[str, Any]) -> ActionResultV1:
+    def _unknown_fate(self, base: dict[str, Any], row: dict[str, Any], claim: Claim) -> ActionResultV1:
         """An at-most-once action's earlier attempt never recorded its outcome: never resent."""
         attempt = int(row.get("attempt", 1))
         since = str(row.get("pending_at", ""))
@@ -202,9 +202,13 @@ class ActionRunner:
             f"attempt {attempt} started {since} and never recorded an outcome: sent or lost "
             "(at-most-once, not resent)"
         )
-        self.ledger.finish(
-            base["incident_id"], base["action_id"], attempt, rows.SENT_OR_LOST, self.now(), reason=why
-        )
+        if not self.ledger.finish(
+            base["incident_id"], base["action_id"], attempt, rows.SENT_OR_LOST, self.now(),
+            fence=(claim.sk, claim.token), reason=why,
+        ):  # fmt: skip
+            return self._from_row(
+                base, self.ledger.get(base["incident_id"], base["action_id"]) or {}, "moved on"
+            )
         return self._result(base, ActionStatus.skipped, why)
 
     def _failed(
