@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -26,6 +27,8 @@ from opsrunbook_dagster.sandbox.server import SandboxServer
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:
     """One moto server for the session, on a free port, stopped at the end."""
+    # The sandbox and the fakes speak plain http on 127.0.0.1: allowed only with this local flag.
+    os.environ.setdefault("OPSRUNBOOK_ALLOW_LOOPBACK_HTTP", "true")
     server = SandboxServer()
     server.start()
     try:

@@ -31,9 +31,10 @@ HEARTBEAT_SECONDS = 10.0
 RESCHEDULE_AFTER_ENV = "OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS"
 DEFAULT_RESCHEDULE_AFTER_SECONDS = 15.0
 TAG_PREFIX = "opsrunbook/"
-#: Every run of one incident carries this tag, so a deployment can serialize them
-#: (``tag_concurrency_limits`` with ``applyLimitPerUniqueValue``).
-INCIDENT_TAG = f"{TAG_PREFIX}incident"
+#: Every run of one incident carries this tag (= the incident id): the key of the deployment's
+#: ``run_coordinator.config.tag_concurrency_limits`` (one run per incident at a time). The
+#: per-incident claims in the action ledger keep side effects exactly once even without it.
+INCIDENT_TAG = "opsrunbook/incident"
 #: Automatic retries of a run whose worker died or whose step failed (steps are idempotent:
 #: evidence keys and rows are deterministic). Needs ``run_retries: enabled`` in the instance.
 MAX_RETRIES_ENV = "OPSRUNBOOK_RUN_MAX_RETRIES"

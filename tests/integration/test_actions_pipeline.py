@@ -1,4 +1,4 @@
-"""The Dagster assets with live actions: secrets from SSM (moto), endpoints from the resource,
+"""The Dagster assets with live actions: secrets from SSM (moto), endpoints from the environment,
 the three fakes on free ports, the repository from a mapping file. Re-materializing
 ``action_results`` sends nothing twice; no secret reaches metadata."""
 
@@ -95,14 +95,18 @@ def test_live_actions_through_the_assets_exactly_once(
         "aws": OpsRunbookAws(
             endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
         ),
-        "actions": ActionSettings(
-            dry_run=False,
-            github_pr_enabled=True,
-            jira_base_url=jira_fake.url,
-            github_api_url=github_fake.url,
-            ssm_prefix=SSM_PREFIX,
-        ),
+        "actions": ActionSettings(),
     }
+    # The deployment's settings (run config may only make a run safer; endpoints never come from it).
+    for name, value in {
+        "ACTIONS_DRY_RUN": "false",
+        "ENABLE_GITHUB_PR_ACTION": "true",
+        "JIRA_BASE_URL": jira_fake.url,
+        "GITHUB_API_URL": github_fake.url,
+        "OPSRUNBOOK_SSM_PREFIX": SSM_PREFIX,
+        "OPSRUNBOOK_ALLOW_LOOPBACK_HTTP": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
     key = _submit(deps, aws)
     incident_id, run_id = key.split(".")
     with dg.DagsterInstance.ephemeral() as instance:

@@ -189,3 +189,23 @@ def test_two_daemons_ticking_at_once_request_each_row_once(
         thread.join()
     mine = sorted(k for k in requested if k in {f"{e.resolved_incident_id}.{e.run_id}" for e in events})
     assert mine == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+
+
+def test_runs_of_one_incident_share_the_incident_concurrency_tag(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
+) -> None:
+    """An alarm that fires again (new event id, same incident id) gives a second run in the same
+    tick; both carry ``opsrunbook/incident`` = the incident id, the key a deployment's
+    ``tag_concurrency_limits`` uses to keep them one at a time (the claims make it exactly once)."""
+    from opsrunbook_dagster.defs.sensors import INCIDENT_TAG
+
+    first = _event(910)
+    again = first.model_copy(update={"event_id": "sensor-evt-0911", "incident_id": "inc-refired-0001"})
+    first = first.model_copy(update={"incident_id": "inc-refired-0001"})
+    for event in (first, again):
+        assert deps.requests.submit(event).created
+    tick = _tick(instance, resource)
+    mine = [r for r in tick.run_requests or [] if r.tags.get("opsrunbook/incident_id") == "inc-refired-0001"]
+    assert len(mine) == 2 and len({r.run_key for r in mine}) == 2
+    assert INCIDENT_TAG == "opsrunbook/incident"
+    assert {r.tags[INCIDENT_TAG] for r in mine} == {"inc-refired-0001"}
