@@ -74,16 +74,16 @@ def _submit(deps: PipelineDeps, aws: AwsTarget) -> str:
     return partition_key(outcome.incident_id, outcome.run_id)
 
 
-def test_live_actions_through_the_assets_exactly_once(
-    sandbox,  # type: ignore[no-untyped-def]
+def _live(  # type: ignore[no-untyped-def]
+    sandbox,
     aws: AwsTarget,
-    deps: PipelineDeps,
     jira_fake: FakeServer,
     teams_fake: FakeServer,
     github_fake: FakeServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> tuple[dict[str, object], list[str]]:
+    """Live actions against the fakes: the deployment's settings, secrets in SSM, the repo map."""
     gh: GitHubFake = github_fake.app  # type: ignore[assignment]
     gh.add_repo("acme/payment-gateway", {"README.md": "payments\n"})
     secrets = _seed_secrets(aws, teams_fake, gh)
@@ -107,6 +107,21 @@ def test_live_actions_through_the_assets_exactly_once(
         "OPSRUNBOOK_ALLOW_LOOPBACK_HTTP": "true",
     }.items():
         monkeypatch.setenv(name, value)
+    return resources, secrets
+
+
+def test_live_actions_through_the_assets_exactly_once(
+    sandbox,  # type: ignore[no-untyped-def]
+    aws: AwsTarget,
+    deps: PipelineDeps,
+    jira_fake: FakeServer,
+    teams_fake: FakeServer,
+    github_fake: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gh: GitHubFake = github_fake.app  # type: ignore[assignment]
+    resources, secrets = _live(sandbox, aws, jira_fake, teams_fake, github_fake, tmp_path, monkeypatch)
     key = _submit(deps, aws)
     incident_id, run_id = key.split(".")
     with dg.DagsterInstance.ephemeral() as instance:
@@ -147,3 +162,44 @@ def test_live_actions_through_the_assets_exactly_once(
     for secret in secrets:
         assert all(secret not in text for text in metadata)
     assert gh.violations == [] and jira_fake.app.violations == [] and teams_fake.app.violations == []
+
+
+def test_a_vendor_outage_fails_the_step_for_a_retry_and_the_retry_acts_once(
+    sandbox,  # type: ignore[no-untyped-def]
+    aws: AwsTarget,
+    deps: PipelineDeps,
+    jira_fake: FakeServer,
+    teams_fake: FakeServer,
+    github_fake: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An action that failed fails action_results (after its results are stored), so the job's step
+    retry policy tries again once the outage is over; the ledger makes the retry create one ticket."""
+    resources, _ = _live(sandbox, aws, jira_fake, teams_fake, github_fake, tmp_path, monkeypatch)
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=360)
+    report = seed_scenario(aws, load_scenario("lambda-timeout"), now)
+    assert report.request is not None
+    outcome = deps.requests.submit(report.request)
+    key = partition_key(outcome.incident_id, outcome.run_id)
+    jira_fake.app.fault("status", path="/rest/api/3/issue$", method="POST", status=503, times=-1)  # type: ignore[attr-defined]
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("incident_runs", [key])
+        down = dg.materialize(
+            ALL, partition_key=key, instance=instance, resources=resources, raise_on_error=False
+        )
+        assert not down.success
+        failure = next(e for e in down.all_events if e.event_type_value == "STEP_FAILURE")
+        assert failure.step_key == "action_results" and "jira_ticket" in str(failure.event_specific_data)
+        stored = deps.objects.get_json(results_key(outcome.incident_id, outcome.run_id))
+        assert {r["action_type"]: r["status"] for r in stored}["jira_ticket"] == "failed"
+        jira_fake.app.faults.clear()  # type: ignore[attr-defined]
+        retry = dg.materialize(
+            [outputs_assets.action_results],
+            partition_key=key,
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
+        )
+        assert retry.success
+    assert len(jira_fake.app.issues) == 1  # type: ignore[attr-defined]
