@@ -74,7 +74,8 @@ def _submit(deps: PipelineDeps, aws: AwsTarget) -> str:
     return partition_key(outcome.incident_id, outcome.run_id)
 
 
-def _live(  # type: ignore[no-untyped-def]
+@pytest.fixture
+def live(  # type: ignore[no-untyped-def]
     sandbox,
     aws: AwsTarget,
     jira_fake: FakeServer,
@@ -111,17 +112,15 @@ def _live(  # type: ignore[no-untyped-def]
 
 
 def test_live_actions_through_the_assets_exactly_once(
-    sandbox,  # type: ignore[no-untyped-def]
     aws: AwsTarget,
     deps: PipelineDeps,
     jira_fake: FakeServer,
     teams_fake: FakeServer,
     github_fake: FakeServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    live: tuple[dict[str, object], list[str]],
 ) -> None:
     gh: GitHubFake = github_fake.app  # type: ignore[assignment]
-    resources, secrets = _live(sandbox, aws, jira_fake, teams_fake, github_fake, tmp_path, monkeypatch)
+    resources, secrets = live
     key = _submit(deps, aws)
     incident_id, run_id = key.split(".")
     with dg.DagsterInstance.ephemeral() as instance:
@@ -165,18 +164,11 @@ def test_live_actions_through_the_assets_exactly_once(
 
 
 def test_a_vendor_outage_fails_the_step_for_a_retry_and_the_retry_acts_once(
-    sandbox,  # type: ignore[no-untyped-def]
-    aws: AwsTarget,
-    deps: PipelineDeps,
-    jira_fake: FakeServer,
-    teams_fake: FakeServer,
-    github_fake: FakeServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    aws: AwsTarget, deps: PipelineDeps, jira_fake: FakeServer, live: tuple[dict[str, object], list[str]]
 ) -> None:
     """An action that failed fails action_results (after its results are stored), so the job's step
     retry policy tries again once the outage is over; the ledger makes the retry create one ticket."""
-    resources, _ = _live(sandbox, aws, jira_fake, teams_fake, github_fake, tmp_path, monkeypatch)
+    resources, _ = live
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=360)
     report = seed_scenario(aws, load_scenario("lambda-timeout"), now)
     assert report.request is not None
