@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-unit test-integration lint typecheck demo bench clean
+.PHONY: install test test-unit test-integration lint typecheck demo bench chaos soak clean
 
 install: $(STAMP)
 
@@ -45,6 +45,15 @@ bench: install
 	$(BIN)/python -m benchmarks.analyzer_bench
 	$(BIN)/python -m benchmarks.chart_bench
 	$(BIN)/python -m benchmarks.ui_screenshots
+	$(BIN)/python -m benchmarks.chaos
+
+# Faults against the real stack (killed workers and daemon, AWS and vendor outages): chaos.json.
+chaos: install
+	$(BIN)/python -m benchmarks.chaos
+
+# 30 minutes at one incident every 10 s: RSS growth and latency drift (soak.json); not in bench.
+soak: install
+	$(BIN)/python -m benchmarks.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -1,21 +1,26 @@
 """Pipeline benchmark: e2e latency through the real daemon, the in-process floor, a burst of 100, idle RSS.
 
-Writes benchmarks/results/pipeline.json. Run with `make bench` (or `python -m benchmarks.pipeline_bench`).
+The daemon figures (e2e, burst) are measured on SQLite instance storage and, where PostgreSQL is
+available ($OPSRUNBOOK_TEST_POSTGRES_URL or initdb/pg_ctl), again on Postgres storage (keys ``*_postgres``;
+the Postgres server's own memory is not in the RSS figures). Writes benchmarks/results/pipeline.json.
+Run with `make bench` (or `python -m benchmarks.pipeline_bench --help` for smaller runs).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
+from benchmarks.chaos_stack import start_sandbox
 from benchmarks.proc_rss import tree_pss_mb, tree_rss_mb
 from contracts.actions import ActionFlags
 from contracts.ids import partition_key
@@ -27,8 +32,9 @@ from opsrunbook_dagster.cli.sandbox_cmd import client_env
 from opsrunbook_dagster.cli.stack import DagsterDev
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.inline import run_inline
+from opsrunbook_dagster.sandbox import postgres
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
-from opsrunbook_dagster.sandbox.scenario import load_scenario
+from opsrunbook_dagster.sandbox.scenario import Scenario, load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import free_port
 from opsrunbook_dagster.stores.keys import results_key
@@ -88,37 +94,48 @@ class PeakSampler(threading.Thread):
             time.sleep(0.2)
 
 
-def _start_sandbox() -> tuple[subprocess.Popen[str], str]:
-    """The sandbox as its own process (as `opsrunbook sandbox up` runs it), so its memory is measurable."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "opsrunbook_dagster.cli.main", "sandbox", "up", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+def _postgres_available() -> bool:
+    return bool(os.environ.get(postgres.URL_ENV)) or postgres.bin_dir() is not None
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pipeline_bench", description=__doc__)
+    parser.add_argument(
+        "--storage",
+        choices=["sqlite", "postgres", "both"],
+        default="both" if _postgres_available() else "sqlite",
+        help="Dagster instance storage(s) for the daemon figures (default: both when PostgreSQL is available)",
     )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("export AWS_SECRET_ACCESS_KEY"):
-            break
-    return proc, f"http://127.0.0.1:{port}"
+    parser.add_argument("--e2e", type=int, default=E2E_N, help="incidents in the e2e latency series")
+    parser.add_argument("--burst", type=int, default=BURST_N, help="incidents submitted at once in the burst")
+    parser.add_argument("--idle", type=int, default=IDLE_SECONDS, help="seconds of idle RSS sampling (≥ 6)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
+    return parser.parse_args(argv)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
     scenario = load_scenario(SCENARIO)
     out: dict[str, object] = {"scenario": SCENARIO, "cores": os.cpu_count()}
-    sandbox_proc, endpoint = _start_sandbox()
+    storages = ["sqlite", "postgres"] if args.storage == "both" else [args.storage]
+    sandbox_proc, endpoint = start_sandbox()
     try:
-        with TemporaryDirectory() as home:
-            _run(scenario, endpoint, sandbox_proc.pid, Path(home), out)
+        _run(scenario, endpoint, sandbox_proc.pid, storages, args, out)
     finally:
         sandbox_proc.terminate()
         sandbox_proc.wait(timeout=30)
-    _report(out)
+    _report(out, args.out)
     return 0
 
 
-def _run(scenario, endpoint: str, sandbox_pid: int, home: Path, out: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+def _run(
+    scenario: Scenario,
+    endpoint: str,
+    sandbox_pid: int,
+    storages: list[str],
+    args: argparse.Namespace,
+    out: dict[str, object],
+) -> None:
     target = AwsTarget(endpoint_url=endpoint)
     names = ResourceNames()
     ensure_resources(target, names)
@@ -133,24 +150,49 @@ def _run(scenario, endpoint: str, sandbox_pid: int, home: Path, out: dict[str, o
     ]
     out["floor_p50_s"] = round(statistics.median(floors), 3)
 
-    stack = DagsterDev(home=home, env={**os.environ, **client_env(endpoint)}, port=free_port())
+    for storage in storages:
+        with TemporaryDirectory() as home:
+            if storage == "sqlite":
+                out.update(_daemon_figures(deps, base, endpoint, sandbox_pid, Path(home), None, args))
+                continue
+            with postgres.throwaway_postgres() as server:
+                config = {"postgres": {"postgres_url": server.create_database("opsrunbook_bench")}}
+                figures = _daemon_figures(deps, base, endpoint, sandbox_pid, Path(home), config, args)
+            out.update({f"{key}_postgres": value for key, value in figures.items()})
+
+
+def _daemon_figures(
+    deps: PipelineDeps,
+    base: IncidentEventV1,
+    endpoint: str,
+    sandbox_pid: int,
+    home: Path,
+    storage: dict[str, Any] | None,
+    args: argparse.Namespace,
+) -> dict[str, object]:
+    """Idle memory, e2e latency and a burst through `dagster dev` on one instance storage."""
+    tag = "pg-" if storage else ""  # each storage's incidents are new ones
+    out: dict[str, object] = {}
+    stack = DagsterDev(
+        home=home, env={**os.environ, **client_env(endpoint)}, port=free_port(), storage=storage
+    )
     stack.start()
     try:
-        warm = _variant(base, "warmup")
+        warm = _variant(base, f"{tag}warmup")
         deps.requests.submit(warm)
         _wait_results(deps, [warm], 120)
         pids = [sandbox_pid, stack.process.pid]  # type: ignore[union-attr]
         # idle = the settled minimum with nothing to do: the warm-up run has exited and the run
         # launcher's forkserver has passed its idle shutdown (infra/dagster.yaml, 60 s)
         samples = []
-        for _ in range(IDLE_SECONDS):
+        for _ in range(max(6, args.idle)):
             time.sleep(1)
             samples.append((sum(tree_rss_mb(p) for p in pids), sum(tree_pss_mb(p) for p in pids)))
         out["idle_rss_mb"] = round(min(r for r, _ in samples), 1)
         out["idle_pss_mb"] = round(min(p for _, p in samples), 1)
         out["idle_warm_rss_mb"] = round(samples[5][0], 1)  # 5 s after the warm-up, forkserver still up
 
-        first = _variant(base, "after-idle")  # pays the forkserver's restart
+        first = _variant(base, f"{tag}after-idle")  # pays the forkserver's restart
         started = time.monotonic()
         deps.requests.submit(first)
         out["e2e_first_after_idle_s"] = round(_wait_results(deps, [first], 120)[first.event_id] - started, 3)
@@ -160,19 +202,19 @@ def _run(scenario, endpoint: str, sandbox_pid: int, home: Path, out: dict[str, o
         # costs); real incidents arrive at any phase, so the gaps before submissions spread the
         # arrivals evenly over one tick interval (0, 0.25, ..., 4.75 s for 20 incidents).
         latencies = []
-        for i in range(E2E_N):
-            time.sleep(i * SENSOR_LOOP_S / E2E_N)
-            event = _variant(base, f"e2e{i}")
+        for i in range(args.e2e):
+            time.sleep(i * SENSOR_LOOP_S / args.e2e)
+            event = _variant(base, f"{tag}e2e{i}")
             started = time.monotonic()
             deps.requests.submit(event)
             finished = _wait_results(deps, [event], 120)
             latencies.append(finished.get(event.event_id, float("inf")) - started)
-        out["e2e_n"] = E2E_N
+        out["e2e_n"] = args.e2e
         out["e2e_arrivals"] = f"spread evenly over the {SENSOR_LOOP_S:g} s sensor loop"
         out["e2e_p50_s"] = round(statistics.median(latencies), 3)
         out["e2e_p95_s"] = round(_percentile(latencies, 0.95), 3)
 
-        burst = [_variant(base, f"burst{i}") for i in range(BURST_N)]
+        burst = [_variant(base, f"{tag}burst{i}") for i in range(args.burst)]
         sampler = PeakSampler(pids)
         sampler.start()
         started = time.monotonic()
@@ -192,36 +234,41 @@ def _run(scenario, endpoint: str, sandbox_pid: int, home: Path, out: dict[str, o
             duplicates += max(0, len(runs) - 1)
         out.update(
             {
-                "burst_n": BURST_N,
+                "burst_n": args.burst,
                 "burst_drain_s": round(drain, 2),
                 "burst_runs_per_min": round(len(done) / drain * 60, 1) if done else 0.0,
                 "burst_duplicates": duplicates,
-                "burst_lost": BURST_N - len(done),
+                "burst_lost": args.burst - len(done),
                 "burst_peak_rss_mb": round(sampler.peak, 1),
             }
         )
     finally:
         stack.stop()
+    return out
 
 
-def _report(out: dict[str, object]) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    rows = [
-        ("e2e p50 / p95 (s)", f"{out['e2e_p50_s']} / {out['e2e_p95_s']}", "≤ 5 / ≤ 8"),
-        ("in-process floor p50 (s)", out["floor_p50_s"], "≤ 1.5"),
-        (f"burst {BURST_N}: drain (s)", out["burst_drain_s"], "≤ 150"),
-        ("burst runs/min", out["burst_runs_per_min"], ""),
-        ("burst duplicates / lost", f"{out['burst_duplicates']} / {out['burst_lost']}", "0 / 0"),
-        ("burst peak RSS (MB)", out["burst_peak_rss_mb"], ""),
-        ("idle stack RSS (MB)", out["idle_rss_mb"], "≤ 1000"),
-        ("idle stack PSS (MB)", out["idle_pss_mb"], ""),
-        ("idle RSS, warm pool (MB)", out["idle_warm_rss_mb"], ""),
-        ("first e2e after idle (s)", out["e2e_first_after_idle_s"], ""),
-    ]
-    for name, value, target in rows:
-        print(f"{name:<28} {value!s:>16}  {target}")
-    print(f"wrote {RESULTS}", file=sys.stderr)
+def _report(out: dict[str, object], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    print(f"{'':<28} {'':>6}{'sqlite':>10} {'postgres':>10}  target")
+
+    def row(name: str, key: str, target: str = "") -> None:
+        values = [out.get(f"{key}{suffix}", "-") for suffix in ("", "_postgres")]
+        print(f"{name:<28} {'':>6}{values[0]!s:>10} {values[1]!s:>10}  {target}")
+
+    row("e2e p50 (s)", "e2e_p50_s", "≤ 5")
+    row("e2e p95 (s)", "e2e_p95_s", "≤ 8")
+    print(f"{'in-process floor p50 (s)':<28} {'':>6}{out['floor_p50_s']!s:>10} {'':>10}  ≤ 1.5")
+    row(f"burst {out.get('burst_n', out.get('burst_n_postgres'))}: drain (s)", "burst_drain_s", "≤ 150")
+    row("burst runs/min", "burst_runs_per_min")
+    row("burst duplicates", "burst_duplicates", "0")
+    row("burst lost", "burst_lost", "0")
+    row("burst peak RSS (MB)", "burst_peak_rss_mb")
+    row("idle stack RSS (MB)", "idle_rss_mb", "≤ 1000")
+    row("idle stack PSS (MB)", "idle_pss_mb")
+    row("idle RSS, warm pool (MB)", "idle_warm_rss_mb")
+    row("first e2e after idle (s)", "e2e_first_after_idle_s")
+    print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

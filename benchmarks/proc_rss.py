@@ -27,6 +27,18 @@ def _tree(root: int) -> list[int]:
     return seen
 
 
+def tree(root: int) -> list[int]:
+    """``root`` and every descendant still alive."""
+    return _tree(root)
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def tree_rss_mb(root: int) -> float:
     """Sum of RSS over ``root`` and all its descendants (shared pages counted in every process)."""
     total = 0

@@ -20,6 +20,7 @@ from contracts._base import (
 )
 from contracts.canonical import content_hash
 from contracts.evidence import Collector
+from contracts.repo_name import RepoName
 
 #: RFC 6901 JSON pointer ("" is the whole document).
 JsonPointer = Annotated[str, StringConstraints(pattern=r"^(/([^~/]|~[01])*)*$", max_length=1024)]
@@ -123,7 +124,7 @@ class NextAction(StrictModel):
 
 
 class SuspectedOwner(StrictModel):
-    repo: Name | None = None
+    repo: RepoName | None = None
     team: Name | None = None
     confidence: Confidence
     method: Literal["mapping", "trace", "heuristic"]

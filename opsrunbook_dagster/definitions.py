@@ -16,12 +16,13 @@ from opsrunbook_dagster.defs.outputs_assets import (
 from opsrunbook_dagster.defs.pr_review import pr_fix_plan, pr_review_event, pr_review_job, pr_review_sensor
 from opsrunbook_dagster.defs.replay_sensor import replay_request_sensor
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
-from opsrunbook_dagster.defs.sensors import (
-    incident_request_sensor,
+from opsrunbook_dagster.defs.run_status_sensors import (
+    incident_run_canceled,
     incident_run_failed,
     incident_run_started,
     incident_run_succeeded,
 )
+from opsrunbook_dagster.defs.sensors import incident_request_sensor
 
 defs = dg.Definitions(
     assets=[
@@ -42,6 +43,7 @@ defs = dg.Definitions(
         incident_run_started,
         incident_run_succeeded,
         incident_run_failed,
+        incident_run_canceled,
     ],
     resources={"aws": OpsRunbookAws(), "actions": ActionSettings()},
 )

@@ -12,7 +12,7 @@ from contracts.actions import ActionFlags, ActionPlanV1
 from contracts.canonical import short_hash
 from contracts.evidence import LogsEvidenceV1
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.clients.config import ActionConfig
+from opsrunbook_dagster.clients.config import ActionConfig, EndpointPolicy
 from opsrunbook_dagster.clients.http import RetryPolicy
 from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
@@ -24,7 +24,9 @@ JIRA_EMAIL = "bot@example.com"
 JIRA_TOKEN = "jira-token-5ecr3t-0123456789"
 TEAMS_SIG = "teams-sig-5ecr3t-abcdef0123456789"
 #: Fast retries for tests (the policy shape is the production one).
-FAST = RetryPolicy(attempts=5, backoff_factor=0.01, backoff_max=0.05, jitter=0.01, read_timeout=2.0)
+#: (read timeout 10 s: the fakes validate every body, which takes seconds on a loaded shared machine;
+#: tests about timeouts set their own policy)
+FAST = RetryPolicy(attempts=5, backoff_factor=0.01, backoff_max=0.05, jitter=0.01, read_timeout=10.0)
 
 
 class SimulatedCrash(BaseException):
@@ -112,7 +114,7 @@ def config(
     if github:
         values.update({k: v for k, v in github.items() if k != "github_private_key_b64"})
         secrets["github_private_key_b64"] = Secret(github["github_private_key_b64"])
-    return ActionConfig(values=values, secrets=secrets)
+    return ActionConfig(values=values, secrets=secrets, endpoints=EndpointPolicy(allow_loopback_http=True))
 
 
 def needs_reference(relative: str) -> pytest.MarkDecorator:

@@ -14,6 +14,7 @@ from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.context import ApiContext
 from opsrunbook_api.services.health import HealthService
 from opsrunbook_api.services.incidents import IncidentService
+from opsrunbook_api.services.orchestrator import OrchestratorStatus
 from opsrunbook_api.services.replays import ReplayService
 from opsrunbook_api.services.webhooks import GitHubWebhookService
 
@@ -53,12 +54,17 @@ def get_health(context: ContextDep) -> HealthService:
     return context.health
 
 
+def get_orchestrator(context: ContextDep) -> OrchestratorStatus | None:
+    return context.orchestrator
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
 ArtifactsDep = Annotated[ArtifactService, Depends(get_artifacts)]
 ReplaysDep = Annotated[ReplayService, Depends(get_replays)]
 WebhooksDep = Annotated[GitHubWebhookService, Depends(get_webhooks)]
 HealthDep = Annotated[HealthService, Depends(get_health)]
+OrchestratorDep = Annotated[OrchestratorStatus | None, Depends(get_orchestrator)]
 
 
 def require_api_key(

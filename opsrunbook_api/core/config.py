@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     pr_review_requests_table: str | None = _env("OPSRUNBOOK_PR_REVIEW_REQUESTS_TABLE")
     evidence_bucket: str | None = _env("OPSRUNBOOK_EVIDENCE_BUCKET")
     dagster_ui_url: str = Field(default="http://127.0.0.1:3000", validation_alias="DAGSTER_UI_URL")
+    readiness_orchestrator: bool = Field(
+        default=True,
+        validation_alias="OPSRUNBOOK_READINESS_ORCHESTRATOR",
+        description="Readiness requires the request sensor's heartbeat to be recent.",
+    )
+    orchestrator_stale_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="OPSRUNBOOK_ORCHESTRATOR_STALE_SECONDS"
+    )
+    readiness_dagster_daemon: bool = Field(
+        default=False,
+        validation_alias="OPSRUNBOOK_READINESS_DAGSTER_DAEMON",
+        description="Also ask the Dagster webserver (DAGSTER_UI_URL) for its daemons' heartbeats.",
+    )
     max_body_bytes: int = Field(default=256 * 1024, gt=0, validation_alias="OPSRUNBOOK_API_MAX_BODY_BYTES")
     webhook_max_body_bytes: int = Field(
         default=1024 * 1024, gt=0, validation_alias="OPSRUNBOOK_WEBHOOK_MAX_BODY_BYTES"

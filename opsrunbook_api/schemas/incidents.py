@@ -17,6 +17,12 @@ class IntakeResponse(BaseModel):
     created: bool = Field(description="False when this event_id was already submitted with the same body.")
     status_url: str
     run_url: str
+    processing: str = Field(
+        default="normal",
+        description="`delayed` when nothing is picking requests up right now (the request is stored and "
+        "waits in the table until the orchestrator is back); `normal` otherwise.",
+    )
+    processing_note: str | None = Field(default=None, description="Why processing is delayed.")
 
     model_config = {
         "json_schema_extra": {

@@ -12,6 +12,7 @@ from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.deliveries import DeliveryService
 from opsrunbook_api.services.health import HealthService
 from opsrunbook_api.services.incidents import IncidentService
+from opsrunbook_api.services.orchestrator import OrchestratorStatus
 from opsrunbook_api.services.replays import ReplayService
 from opsrunbook_api.services.webhooks import GitHubWebhookService
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
@@ -60,6 +61,17 @@ class ApiContext:
     @cached_property
     def webhooks(self) -> GitHubWebhookService:
         return GitHubWebhookService(self.webhook_secret, self.deliveries)
+
+    @cached_property
+    def orchestrator(self) -> OrchestratorStatus | None:
+        """None when readiness does not look at the orchestrator (OPSRUNBOOK_READINESS_ORCHESTRATOR=false)."""
+        if not self.settings.readiness_orchestrator:
+            return None
+        return OrchestratorStatus(
+            self.deps.heartbeats,
+            stale_after_seconds=self.settings.orchestrator_stale_seconds,
+            dagster_url=self.settings.dagster_ui_url if self.settings.readiness_dagster_daemon else None,
+        )
 
     @cached_property
     def health(self) -> HealthService:

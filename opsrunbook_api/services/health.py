@@ -1,4 +1,5 @@
-"""Liveness and readiness: can the API reach the tables and the bucket it needs?"""
+"""Liveness and readiness: can the API reach the tables and the bucket it needs, and is anything
+processing what it stores (services/orchestrator.py)?"""
 
 from __future__ import annotations
 
@@ -73,6 +74,8 @@ class HealthService:
             with ThreadPoolExecutor(max_workers=len(probes)) as pool:
                 futures = {name: pool.submit(probe) for name, probe in probes.items()}
                 checks = {name: future.result() for name, future in futures.items()}
+        if self.context.orchestrator is not None:
+            checks.update(self.context.orchestrator.checks())
         ready = all(c.ok for c in checks.values())
         return HealthOut(
             status="ok" if ready else "degraded", live=True, ready=ready, checks=checks, config=self.summary()

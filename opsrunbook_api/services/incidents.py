@@ -13,7 +13,8 @@ from contracts.incident_event import IncidentEventV1
 from opsrunbook_api.schemas.incidents import IncidentOut, RunOut
 from opsrunbook_api.services.errors import Conflict, NotFound, Unavailable
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.requests_table import STATUS_RANK, SubmitOutcome
+from opsrunbook_dagster.stores.requests_table import SubmitOutcome
+from opsrunbook_dagster.stores.run_status import STATUS_RANK
 
 
 def _str(value: Any) -> str | None:

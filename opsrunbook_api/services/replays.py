@@ -1,24 +1,16 @@
-"""Replay requests (a row for a Dagster sensor to turn into a backfill) and their recorded outcomes."""
+"""Replay requests (a row the replay sensor turns into runs) and their recorded outcomes."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from contracts.canonical import format_datetime
 from opsrunbook_api.schemas.replays import ReplayCheckOut, ReplayOut
-from opsrunbook_api.services.errors import Invalid, NotFound
+from opsrunbook_api.services.errors import Conflict, Invalid, NotFound
 from opsrunbook_api.services.incidents import IncidentService
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.requests_table import PENDING, from_item, to_item
-
-KINDS = ("packet", "plan")
-
-
-def new_replay_id() -> str:
-    return f"rp-{uuid.uuid4().hex[:12]}"
+from opsrunbook_dagster.replay.outcome import KINDS
+from opsrunbook_dagster.stores.replays import ReplayInProgress
 
 
 @dataclass
@@ -27,7 +19,7 @@ class ReplayService:
     incidents: IncidentService
 
     def request(self, incident_id: str, run_ids: list[str] | None) -> dict[str, Any]:
-        """Write the REPLAY#… request row (pending for the sensor); returns the row."""
+        """Store a replay request (one per incident in flight: Conflict while another runs)."""
         self.incidents.meta(incident_id)
         if run_ids:
             known = {str(r.get("run_id")) for r in self.incidents.run_rows(incident_id)}
@@ -38,37 +30,16 @@ class ReplayService:
                     {"unknown_run_ids": [run_ids[i] for i in unknown]},
                 )
             run_ids = list(dict.fromkeys(run_ids))
-        replay_id = new_replay_id()
-        row = {
-            "pk": f"REPLAY#{replay_id}",
-            "sk": "REQUEST",
-            "kind": "replay",
-            "replay_id": replay_id,
-            "incident_id": incident_id,
-            "run_ids": run_ids or None,
-            "status": "REQUESTED",
-            "queue": PENDING,
-            "created_at": format_datetime(datetime.now(UTC)),
-        }
-        self.deps.client("dynamodb").put_item(
-            TableName=self.deps.names.incident_requests_table,
-            Item=to_item(row),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        return row
+        try:
+            row = self.deps.replays.request(incident_id, run_ids)
+        except ReplayInProgress as exc:
+            raise Conflict(str(exc), {"active_replay_id": exc.active_replay_id}) from exc
+        return row.raw
 
     def status(self, incident_id: str, replay_id: str) -> ReplayOut:
         self.incidents.meta(incident_id)
-        item = (
-            self.deps.client("dynamodb")
-            .get_item(
-                TableName=self.deps.names.incident_requests_table,
-                Key=to_item({"pk": f"REPLAY#{replay_id}", "sk": "REQUEST"}),
-                ConsistentRead=True,
-            )
-            .get("Item")
-        )
-        row = from_item(item) if item else None
+        replay = self.deps.replays.get(replay_id)
+        row = replay.raw if replay is not None else None
         if row is None or row.get("incident_id") != incident_id:
             raise NotFound(
                 f"replay {replay_id} of incident {incident_id} not found",

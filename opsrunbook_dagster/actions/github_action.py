@@ -17,6 +17,7 @@ from contracts.actions import ActionStatus, ActionType, ExternalRef
 from opsrunbook_dagster.actions.model import ActionContext, Outcome
 from opsrunbook_dagster.clients.github import GitHubClient
 from opsrunbook_dagster.clients.http import HttpError
+from opsrunbook_dagster.clients.paths import repo_path
 from opsrunbook_dagster.planning.markdown import incident_markdown
 from opsrunbook_dagster.planning.requests import (
     chart_path,
@@ -94,7 +95,7 @@ class GitHubPullRequestAction:
                 repo,
                 {
                     "method": "POST",
-                    "path": f"/repos/{repo}/issues/{pull['number']}/labels",
+                    "path": repo_path(repo, "issues", str(pull["number"]), "labels"),
                     "json": {"labels": missing},
                 },
                 safe=True,
@@ -133,7 +134,7 @@ class GitHubPullRequestAction:
         pull = existing[0]
         wanted = {k: request["json"][k] for k in ("title", "body")}
         if any(pull.get(k) != v for k, v in wanted.items()):
-            path = f"/repos/{repo}/pulls/{pull['number']}"
+            path = repo_path(repo, "pulls", str(pull["number"]))
             pull = self.client.send(repo, {"method": "PATCH", "path": path, "json": wanted})
             steps.append(f"PR #{pull['number']} updated")
         else:

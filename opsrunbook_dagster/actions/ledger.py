@@ -19,7 +19,7 @@ from typing import Any
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import from_item, to_item
-from opsrunbook_dagster.stores.row_update import update_row
+from opsrunbook_dagster.stores.row_update import update_request, update_row
 
 PENDING, SUCCEEDED, FAILED, SKIPPED = "PENDING", "SUCCEEDED", "FAILED", "SKIPPED"
 SENT_OR_LOST, DRY_RUN, DISABLED = "SENT_OR_LOST", "DRY_RUN", "DISABLED"
@@ -86,22 +86,45 @@ class ActionLedger:
         return self._update(incident_id, f"ACTION#{action_id}", row, condition, extra)
 
     def finish(
-        self, incident_id: str, action_id: str, attempt: int, status: str, now: datetime, **values: Any
+        self,
+        incident_id: str,
+        action_id: str,
+        attempt: int,
+        status: str,
+        now: datetime,
+        *,
+        fence: tuple[str, int] | None = None,
+        **values: Any,
     ) -> bool:
-        """Record the outcome of attempt ``attempt`` (only while the row is still that attempt)."""
+        """Record the outcome of attempt ``attempt`` (only while the row is still that attempt and,
+        given ``fence = (claim sk, token)``, only while that claim still carries the token — one
+        transaction). False: nothing written; the caller must not report success."""
         row = {
             **values,
             "status": status,
             "finished_at": format_datetime(now),
             "updated_at": format_datetime(now),
         }
-        return self._update(
-            incident_id,
-            f"ACTION#{action_id}",
-            row,
-            "#attempt = :n AND #status = :pending",
-            {":n": attempt, ":pending": PENDING},
-        )
+        condition, extra = "#attempt = :n AND #status = :pending", {":n": attempt, ":pending": PENDING}
+        if fence is None:
+            return self._update(incident_id, f"ACTION#{action_id}", row, condition, extra)
+        names = {a: n for a, n in _ALIASES.items() if a in condition}
+        key = {"pk": f"INCIDENT#{incident_id}", "sk": f"ACTION#{action_id}"}
+        update = update_request(key, {k: v for k, v in row.items() if v is not None}, condition, names, extra)
+        check = {
+            "TableName": self.table,
+            "Key": self._key(incident_id, fence[0]),
+            "ConditionExpression": "#token = :token",
+            "ExpressionAttributeNames": {"#token": "token"},
+            "ExpressionAttributeValues": to_item({":token": fence[1]}),
+        }
+        try:
+            self.dynamodb.transact_write_items(
+                TransactItems=[{"ConditionCheck": check}, {"Update": {"TableName": self.table, **update}}]
+            )
+        except self.dynamodb.exceptions.TransactionCanceledException:
+            return False
+        return True
 
     def note(self, incident_id: str, action_id: str, status: str, now: datetime, **values: Any) -> bool:
         """Record a result that made no external call, unless the row already holds a live attempt."""

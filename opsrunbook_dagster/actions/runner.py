@@ -1,27 +1,36 @@
-"""Exactly-once execution of one planned action.
+"""Exactly-once execution of one planned action, per incident and action type.
 
 1. Read the ``ACTION#`` row. SUCCEEDED or SENT_OR_LOST → return what it recorded (no call).
-2. PENDING (an attempt that never recorded its outcome: crashed or still running):
+2. Acquire the incident's claim for this action type (``claims.py``: fencing token, lease),
+   waiting up to ``claim_wait_seconds`` while another worker — another run of the same incident,
+   or another materialization of this one — holds it; still held → ``pending``, nothing sent.
+3. Holding the claim, read the row again. PENDING (an attempt that never recorded its outcome):
    - handlers that find their earlier work (Jira label search, GitHub branch/PR by head) take the
-     row over once its lease has expired, and their lookups prevent a duplicate;
+     row over — the claim proves the previous worker's lease expired — and their lookups
+     prevent a duplicate;
    - Teams has no lookup: the card may or may not have gone out, so it is never resent — after
      ``at_most_once_timeout`` the row becomes SENT_OR_LOST (at-most-once delivery).
-3. Conditionally write PENDING with attempt n+1 (intent) *before* the call; run the handler;
-   conditionally write SUCCEEDED/SKIPPED with the external reference, or FAILED with the error.
+4. Conditionally write PENDING with attempt n+1 and the token (intent) *before* the call; run the
+   handler while the lease is kept alive (``lease.py``); write SUCCEEDED/SKIPPED or FAILED
+   conditionally on attempt *and* token. A worker whose lease was taken over records nothing and
+   reports ``pending`` (the row belongs to the worker that took over).
 
-A crash between the call and step 3's last write leaves PENDING behind; the next attempt (step 2)
-finds the ticket/PR instead of creating another.
+A crash between the call and step 4's last write leaves PENDING and a claim whose lease runs out;
+the next attempt finds the ticket/PR instead of creating another.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from contracts.actions import ActionError, ActionResultV1, ActionStatus, ActionType, ExternalRef
 from opsrunbook_dagster.actions import ledger as rows
+from opsrunbook_dagster.actions.claims import Claim, ClaimStore
+from opsrunbook_dagster.actions.lease import Lease, LeaseKeeper, LeaseLost
 from opsrunbook_dagster.actions.ledger import ActionLedger
 from opsrunbook_dagster.actions.model import ActionContext, ActionHandler, utcnow
 from opsrunbook_dagster.clients.http import HttpError
@@ -58,6 +67,11 @@ class ActionRunner:
         at_most_once_timeout: float = 900.0,
         now: Callable[[], datetime] = utcnow,
         unavailable: Mapping[ActionType, str] | None = None,
+        claims: ClaimStore | None = None,
+        keeper: LeaseKeeper | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        claim_wait_seconds: float = 60.0,
+        heartbeat_seconds: float | None = None,
     ) -> None:
         self.ledger = ledger
         self.handlers = dict(handlers)
@@ -65,6 +79,11 @@ class ActionRunner:
         self.at_most_once_timeout = at_most_once_timeout
         self.now = now
         self.unavailable = dict(unavailable or {})
+        self.claims = claims or ClaimStore(ledger.dynamodb, ledger.table)
+        self.keeper = keeper or LeaseKeeper()
+        self.sleep = sleep
+        self.claim_wait_seconds = claim_wait_seconds
+        self.heartbeat_seconds = lease_seconds / 4 if heartbeat_seconds is None else heartbeat_seconds
 
     def run(self, ctx: ActionContext) -> ActionResultV1:
         action, incident_id = ctx.action, ctx.incident_id
@@ -88,58 +107,94 @@ class ActionRunner:
                 base, ActionStatus.failed, why, error=ActionError(code="not_configured", message=why)
             )
         row = self.ledger.get(incident_id, action.action_id)
+        if row and row.get("status") in rows.FINAL:
+            return self._from_row(base, row, "recorded earlier")
+        claim = self._acquire(incident_id, action.action_id, action.action_type)
+        if claim is None:
+            held = self.claims.get(incident_id, action.action_type.value) or {}
+            base["attempt"] = int((row or {}).get("attempt", 1))
+            why = (
+                f"another worker holds this incident's {action.action_type.value} claim "
+                f"(token {held.get('token', '?')}, action {held.get('holder', '?')}); not sent"
+            )
+            return self._result(base, ActionStatus.pending, why)
+        result = self._run_claimed(ctx, base, handler, claim)
+        self.claims.release(claim)  # conditional on the token: a no-op if the claim was taken over
+        return result
+
+    def _acquire(self, incident_id: str, action_id: str, action_type: ActionType) -> Claim | None:
+        waited = 0.0
+        while True:
+            claim = self.claims.acquire(
+                incident_id, action_type.value, action_id, self.now(), self.lease_seconds
+            )
+            if claim is not None or waited >= self.claim_wait_seconds:
+                return claim
+            step = min(1.0, self.claim_wait_seconds - waited)
+            self.sleep(step)
+            waited += step
+
+    def _run_claimed(
+        self, ctx: ActionContext, base: dict[str, Any], handler: ActionHandler, claim: Claim
+    ) -> ActionResultV1:
+        action, incident_id = ctx.action, ctx.incident_id
+        row = self.ledger.get(incident_id, action.action_id)  # again: the previous holder may have finished
         status = (row or {}).get("status")
         if row and status in rows.FINAL:
             return self._from_row(base, row, "recorded earlier")
-        if row and status == rows.PENDING:
-            waiting = self._pending(base, row, handler)
-            if waiting is not None:
-                return waiting
+        if row and status == rows.PENDING and not handler.finds_previous:
+            return self._unknown_fate(base, row, claim)
         previous = int(row["attempt"]) if row and "attempt" in row else None
         attempt = (previous or 0) + 1
         identity = {
             "run_id": ctx.plan.run_id,
             "action_type": action.action_type.value,
             "idempotency_key": action.idempotency_key,
+            "token": claim.token,
         }
         if not self.ledger.begin(incident_id, action.action_id, attempt, previous, self.now(), **identity):
             latest = self.ledger.get(incident_id, action.action_id) or {}
             return self._from_row(base, latest, "another worker owns this action")
         base["attempt"] = attempt
+        lease = Lease(self.claims, claim, self.lease_seconds, self.now, self.heartbeat_seconds)
         try:
-            outcome = handler.run(ctx)
+            with self.keeper.holding(lease):
+                outcome = handler.run(ctx)
+        except LeaseLost as exc:
+            return self._lost(base, str(exc))
         except HttpError as exc:
-            return self._failed(base, handler, exc.code, exc.message, exc.ambiguous)
+            return self._failed(base, handler, claim, exc.code, exc.message, exc.ambiguous)
         except Exception as exc:  # a bug or bad configuration: record it, let the other actions run
             log.exception("action %s failed", action.action_id)
-            return self._failed(base, handler, "error", redact(f"{type(exc).__name__}: {exc}"), False)
+            return self._failed(base, handler, claim, "error", redact(f"{type(exc).__name__}: {exc}"), False)
         row_status = rows.SUCCEEDED if outcome.status == ActionStatus.succeeded else rows.SKIPPED
-        self.ledger.finish(
+        recorded = self.ledger.finish(
             incident_id,
             action.action_id,
             attempt,
             row_status,
             self.now(),
+            fence=(claim.sk, claim.token),
             reason=outcome.reason[:1024],
             **_ref_values(outcome.external_ref),
         )
+        if not recorded:
+            return self._lost(base, f"the row moved past attempt {attempt} / token {claim.token}")
         return self._result(
             base, outcome.status, outcome.reason, ref=outcome.external_ref, request=outcome.request
         )
 
-    def _pending(
-        self, base: dict[str, Any], row: dict[str, Any], handler: ActionHandler
-    ) -> ActionResultV1 | None:
-        """None: the PENDING attempt may be taken over; else the result to report instead."""
+    def _lost(self, base: dict[str, Any], detail: str) -> ActionResultV1:
+        """This worker's lease was taken over: what it did is the new holder's to find and record."""
+        why = f"lease lost before recording the outcome ({detail}); the worker that took over records it"
+        return self._result(base, ActionStatus.pending, why)
+
+    def _unknown_fate(self, base: dict[str, Any], row: dict[str, Any], claim: Claim) -> ActionResultV1:
+        """An at-most-once action's earlier attempt never recorded its outcome: never resent."""
         attempt = int(row.get("attempt", 1))
         since = str(row.get("pending_at", ""))
         age = (self.now() - _parse(since)).total_seconds() if since else float("inf")
         base["attempt"] = attempt
-        if handler.finds_previous:
-            if age >= self.lease_seconds:
-                return None
-            why = f"attempt {attempt} in flight since {since} (lease {self.lease_seconds:g}s)"
-            return self._result(base, ActionStatus.pending, why)
         if age < self.at_most_once_timeout:
             why = f"attempt {attempt} in flight since {since}; never resent (at-most-once)"
             return self._result(base, ActionStatus.pending, why)
@@ -147,13 +202,23 @@ class ActionRunner:
             f"attempt {attempt} started {since} and never recorded an outcome: sent or lost "
             "(at-most-once, not resent)"
         )
-        self.ledger.finish(
-            base["incident_id"], base["action_id"], attempt, rows.SENT_OR_LOST, self.now(), reason=why
-        )
+        if not self.ledger.finish(
+            base["incident_id"], base["action_id"], attempt, rows.SENT_OR_LOST, self.now(),
+            fence=(claim.sk, claim.token), reason=why,
+        ):  # fmt: skip
+            return self._from_row(
+                base, self.ledger.get(base["incident_id"], base["action_id"]) or {}, "moved on"
+            )
         return self._result(base, ActionStatus.skipped, why)
 
     def _failed(
-        self, base: dict[str, Any], handler: ActionHandler, code: str, message: str, ambiguous: bool
+        self,
+        base: dict[str, Any],
+        handler: ActionHandler,
+        claim: Claim,
+        code: str,
+        message: str,
+        ambiguous: bool,
     ) -> ActionResultV1:
         message = redact(message)[:1024]
         if ambiguous and not handler.finds_previous:
@@ -163,10 +228,12 @@ class ActionRunner:
             )
         else:
             status, why = rows.FAILED, f"failed: {code}"
-        self.ledger.finish(
+        recorded = self.ledger.finish(
             base["incident_id"], base["action_id"], base["attempt"], status, self.now(),
-            reason=why, error_code=code, error_message=message,
+            fence=(claim.sk, claim.token), reason=why, error_code=code, error_message=message,
         )  # fmt: skip
+        if not recorded:
+            return self._lost(base, f"{code}; the row moved past attempt {base['attempt']}")
         return self._result(base, ActionStatus.failed, why, error=ActionError(code=code, message=message))
 
     def _from_row(self, base: dict[str, Any], row: dict[str, Any], note: str) -> ActionResultV1:

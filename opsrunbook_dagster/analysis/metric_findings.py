@@ -87,6 +87,14 @@ def _round(value: float) -> float:
     return float(f"{value:.6g}")
 
 
+def _span(seconds: float) -> str:
+    """A baseline's length for a finding: minutes up to two hours, hours up to two days, then days."""
+    hours = seconds / 3_600.0
+    if hours < 2.0:
+        return f"{seconds / 60.0:.0f} min"
+    return f"{hours:.3g} h" if hours < 48.0 else f"{hours / 24.0:.3g} d"
+
+
 def analyse_series(
     spec: MetricSpec, series: MetricSeries, window_start: float
 ) -> tuple[float, int, str] | None:
@@ -114,6 +122,8 @@ def judge_series(
     against = f"baseline flat at {centre:.4g}" if flat else f"baseline median {centre:.4g}"
     if start:
         against += f" from {series.timestamps[start]:%Y-%m-%d %H:%M} on, after a level change"
+    else:
+        against += f" over the {_span(window_start - times[0])} before the window"
     counts = spec.stat in ("Sum", "SampleCount")
     integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
     s = Series(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 from contracts.canonical import short_hash
 from contracts.evidence import EvidenceBase
@@ -58,6 +59,11 @@ def _escape_regex(text: str) -> str:
     return re.sub(r"([/\\.^$*+?()\[\]{}|])", r"\\\1", fragment[:80])
 
 
+def _shell(*argv: str) -> str:
+    """One shell command line: every argument quoted (log text, names and signatures are data)."""
+    return shlex.join(argv)
+
+
 def next_actions(findings: list[Finding], window_start: int, window_end: int) -> list[NextAction]:
     actions: list[NextAction] = []
 
@@ -88,7 +94,19 @@ def next_actions(findings: list[Finding], window_start: int, window_end: int) ->
             add(
                 NextActionKind.aws_cli,
                 "Run that query from the CLI",
-                f"aws logs start-query --log-group-name '{finding.resource}' --start-time {window_start} --end-time {window_end} --query-string '{query}'",
+                _shell(
+                    "aws",
+                    "logs",
+                    "start-query",
+                    "--log-group-name",
+                    finding.resource,
+                    "--start-time",
+                    str(window_start),
+                    "--end-time",
+                    str(window_end),
+                    "--query-string",
+                    query,
+                ),
                 finding,
             )
         if finding.kind in (
@@ -99,14 +117,32 @@ def next_actions(findings: list[Finding], window_start: int, window_end: int) ->
             add(
                 NextActionKind.aws_cli,
                 f"Check {subject}'s timeout, memory and concurrency settings",
-                f"aws lambda get-function-configuration --function-name {subject} --query '{{Timeout:Timeout,MemorySize:MemorySize,LastModified:LastModified,Version:Version}}'",
+                _shell(
+                    "aws",
+                    "lambda",
+                    "get-function-configuration",
+                    "--function-name",
+                    subject,
+                    "--query",
+                    "{Timeout:Timeout,MemorySize:MemorySize,LastModified:LastModified,Version:Version}",
+                ),
                 finding,
             )
         if finding.kind == FindingKind.stepfn_failure:
             add(
                 NextActionKind.aws_cli,
                 f"List the failed executions of {subject}",
-                f"aws stepfunctions list-executions --state-machine-arn {finding.resource} --status-filter FAILED --max-items 20",
+                _shell(
+                    "aws",
+                    "stepfunctions",
+                    "list-executions",
+                    "--state-machine-arn",
+                    finding.resource,
+                    "--status-filter",
+                    "FAILED",
+                    "--max-items",
+                    "20",
+                ),
                 finding,
             )
         if finding.kind in (
@@ -116,7 +152,15 @@ def next_actions(findings: list[Finding], window_start: int, window_end: int) ->
             add(
                 NextActionKind.aws_cli,
                 f"See what was deployed to {subject} recently",
-                f"aws lambda list-versions-by-function --function-name {subject} --max-items 5",
+                _shell(
+                    "aws",
+                    "lambda",
+                    "list-versions-by-function",
+                    "--function-name",
+                    subject,
+                    "--max-items",
+                    "5",
+                ),
                 finding,
             )
     return actions

@@ -25,6 +25,7 @@ from opsrunbook_dagster.cli.progress import RunWatcher
 from opsrunbook_dagster.cli.sandbox_cmd import DEFAULT_SCENARIO, client_env
 from opsrunbook_dagster.cli.signals import install_stop_event
 from opsrunbook_dagster.cli.stack import REPO_ROOT, ApiServer, DagsterDev
+from opsrunbook_dagster.cli.supervisor import Component, Supervisor
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import load_scenario
@@ -80,6 +81,19 @@ def _print_outcome(outcome: dict[str, Any]) -> None:
         )
 
 
+def _supervise(sandbox: SandboxServer, stack: DagsterDev, api: ApiServer) -> Supervisor:
+    """Every part of the demo stack watched: `dagster dev` and the API are restarted (their state
+    is on disk or in the sandbox); the sandbox holds everything in memory, so losing it stops all."""
+    return Supervisor(
+        [
+            Component("sandbox (moto server)", sandbox.probe),
+            Component("Dagster (webserver + daemon)", stack.probe, restart=stack.start),
+            Component("API", api.probe, restart=api.start),
+        ],
+        say=_say,
+    )
+
+
 @bad_input_exits_2
 def cmd_demo(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
@@ -101,7 +115,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         stack = DagsterDev(home=Path(args.home).resolve(), env=env, port=_port(args.ui_port))
         stack.env.setdefault("DAGSTER_UI_URL", stack.url)  # run links in tickets, cards and PRs
         api = ApiServer(
-            env={**env, "OPSRUNBOOK_API_KEYS": DEMO_API_KEY, "DAGSTER_UI_URL": ""}, port=_port(args.api_port)
+            env={**env, "OPSRUNBOOK_API_KEYS": DEMO_API_KEY, "DAGSTER_UI_URL": ""},
+            port=_port(args.api_port),
+            log_path=stack.home / "api.log",
         )
         _say(f"sandbox (moto server): {sandbox.endpoint_url}")
         _say("starting Dagster (webserver + daemon) and the API…")
@@ -157,8 +173,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if args.once:
                 return 0
             _say("running; explore the UI, press Ctrl-C to stop")
-            stop.wait()
+            code = _supervise(sandbox, stack, api).watch(stop)
             _say("stopping…")
+            return code
         finally:
             api.stop()
             stack.stop()

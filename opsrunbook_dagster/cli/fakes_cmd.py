@@ -38,6 +38,7 @@ def live_actions_env(stack: FakeStack, repo_map: Path = DEFAULT_MAP) -> dict[str
         "AUTOMATION_ENABLED": "true",
         "ENABLE_GITHUB_PR_ACTION": "true",
         "OPSRUNBOOK_REPO_MAP": str(repo_map),
+        "OPSRUNBOOK_ALLOW_LOOPBACK_HTTP": "true",  # the fakes speak plain http on 127.0.0.1
     }
 
 

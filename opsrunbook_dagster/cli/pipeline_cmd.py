@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from contracts.actions import ActionFlags
@@ -15,17 +14,16 @@ from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
-from opsrunbook_dagster.cli.dagster_api import DagsterApi
 from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.inline import run_inline
 from opsrunbook_dagster.planning.flags import flags_from_env
+from opsrunbook_dagster.replay.outcome import TERMINAL
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer
-
-REPLAY_ASSETS = ["incident_packet", "action_plan"]
+from opsrunbook_dagster.stores.replays import ReplayInProgress
 
 
 def _target(endpoint: str | None) -> AwsTarget:
@@ -101,33 +99,34 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 @bad_input_exits_2
 def cmd_replay(args: argparse.Namespace) -> int:
+    """The same path as ``POST /v1/incidents/{id}/replay``: a replay request row, which the running
+    Dagster daemon's replay sensor turns into runs; then wait for its terminal status."""
     deps = PipelineDeps(target=_target(args.endpoint), names=ResourceNames.from_env())
     meta = deps.incidents.meta(args.incident_id)
     if meta is None:
         raise UsageError(f"incident {args.incident_id} not found")
-    if args.all:
-        runs = sorted(
-            str(r["run_id"])
-            for r in deps.incidents.rows(args.incident_id, "RUN#")
-            if r.get("status") == "SUCCEEDED"
-        )
-    else:
-        runs = [args.run or str(meta["latest_run_id"])]
-    if not runs:
-        raise UsageError(f"incident {args.incident_id} has no completed runs to replay")
-    replay_id = args.replay_id or f"rp-{uuid.uuid4().hex[:12]}"
-    api = DagsterApi(args.dagster_url)
-    partitions = [partition_key(args.incident_id, r) for r in runs]
-    backfill_id = api.launch_asset_backfill(
-        partitions, REPLAY_ASSETS, {"opsrunbook/replay_id": replay_id}, f"replay {args.incident_id}"
-    )
-    status = api.wait_for_backfill(backfill_id, timeout=args.timeout)
-    checks = [r for r in deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{replay_id}#")]
+    runs = None if args.all else [args.run or str(meta["latest_run_id"])]
+    try:
+        row = deps.replays.request(args.incident_id, runs)
+    except ReplayInProgress as exc:
+        raise UsageError(str(exc)) from exc
+    deadline = time.monotonic() + args.timeout
+    while (current := deps.replays.get(row.replay_id)) is not None and current.status not in TERMINAL:
+        if time.monotonic() > deadline:
+            print(
+                f"replay {row.replay_id} is still {current.status} after {args.timeout:.0f}s "
+                "(is the Dagster daemon running?)",
+                file=sys.stderr,
+            )
+            return 1
+        time.sleep(0.5)
+    assert current is not None
+    checks = deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{row.replay_id}#")
     outcome = {
-        "replay_id": replay_id,
-        "backfill_id": backfill_id,
-        "backfill_status": status,
-        "partitions": partitions,
+        "replay_id": row.replay_id,
+        "status": current.status,
+        "reason": current.raw.get("reason"),
+        "partitions": [partition_key(args.incident_id, r) for r in current.run_ids or []],
         "results": [
             {
                 "run_id": c["run_id"],
@@ -137,8 +136,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             }
             for c in sorted(checks, key=lambda c: (str(c["run_id"]), str(c["kind"])))
         ],
+        "match": current.status == "MATCH",
     }
-    outcome["match"] = len(checks) == 2 * len(runs) and all(r["match"] for r in outcome["results"])  # type: ignore[index]
     print(json.dumps(outcome, indent=2))
     return 0 if outcome["match"] else 1
 
@@ -157,14 +156,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     analyze.add_argument("--json", action="store_true", help="one canonical JSON object on stdout")
     analyze.set_defaults(func=cmd_analyze)
     replay = sub.add_parser(
-        "replay", help="rebuild packets and plans from stored evidence (a Dagster backfill)"
+        "replay", help="rebuild packets and plans from stored evidence (runs launched by the Dagster daemon)"
     )
     replay.add_argument("incident_id")
     which = replay.add_mutually_exclusive_group()
     which.add_argument("--run", help="replay this collector run (default: the latest)")
     which.add_argument("--all", action="store_true", help="replay every completed run of the incident")
-    replay.add_argument("--replay-id", help=argparse.SUPPRESS)
-    replay.add_argument("--dagster-url", default="http://127.0.0.1:3000")
     replay.add_argument("--endpoint", help="AWS endpoint (default $AWS_ENDPOINT_URL)")
     replay.add_argument("--timeout", type=float, default=300.0)
     replay.set_defaults(func=cmd_replay)

@@ -12,7 +12,7 @@ from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
 from opsrunbook_dagster.cli.signals import install_stop_event
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
-from opsrunbook_dagster.sandbox.scenario import bundled_names, load_scenario
+from opsrunbook_dagster.sandbox.scenario import blind_names, bundled_names, load_scenario
 from opsrunbook_dagster.sandbox.seeder import SeedReport, seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer, configure_moto
 
@@ -104,12 +104,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 @bad_input_exits_2
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = []
-    for name in bundled_names():
+    rows: list[dict[str, str | bool]] = []
+    for name in bundled_names() + blind_names():
         scenario = load_scenario(name)
         rows.append(
             {
                 "name": name,
+                "blind": scenario.blind,
                 "service": scenario.service,
                 "expected": scenario.expected.root_cause.kind,
                 "description": scenario.description.strip().splitlines()[0] if scenario.description else "",
@@ -118,9 +119,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    width = max(len(r["name"]) for r in rows)
+    width = max(len(str(r["name"])) for r in rows)
     for row in rows:
-        print(f"{row['name']:<{width}}  {row['expected']:<16}  {row['description']}")
+        blind = "blind" if row["blind"] else ""
+        print(f"{row['name']:<{width}}  {blind:<5}  {row['expected']:<16}  {row['description']}")
     return 0
 
 

@@ -8,11 +8,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from opsrunbook_dagster.cli.dagster_api import DagsterApi
+from opsrunbook_dagster.cli.supervisor import exit_reason
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,10 +30,17 @@ def instance_config() -> str:
     return resources.files("opsrunbook_dagster").joinpath("dagster.yaml").read_text(encoding="utf-8")
 
 
-def prepare_dagster_home(home: Path, env: dict[str, str]) -> None:
-    """Write dagster.yaml and migrate the instance storage before the first start."""
+def prepare_dagster_home(home: Path, env: dict[str, str], storage: Mapping[str, Any] | None = None) -> None:
+    """Write dagster.yaml and migrate the instance storage before the first start.
+
+    ``storage`` is a dagster.yaml ``storage:`` section (e.g. ``{"postgres": {"postgres_url": …}}``);
+    without it the instance keeps its SQLite files in ``home``.
+    """
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(instance_config(), encoding="utf-8")
+    config = instance_config()
+    if storage:
+        config += "\n" + yaml.safe_dump({"storage": dict(storage)}, sort_keys=True)
+    (home / "dagster.yaml").write_text(config, encoding="utf-8")
     dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
     subprocess.run(
         [dagster, "instance", "migrate"],
@@ -50,6 +62,8 @@ class DagsterDev:
     env: dict[str, str]
     port: int = 3000
     log_path: Path | None = None
+    #: dagster.yaml ``storage:`` section; None = SQLite in ``home``
+    storage: Mapping[str, Any] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -57,9 +71,9 @@ class DagsterDev:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 120.0) -> None:
-        prepare_dagster_home(self.home, self.env)
+        prepare_dagster_home(self.home, self.env, self.storage)
         dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
-        log = open(self.log_path or self.home / "dagster-dev.log", "ab")  # noqa: SIM115 - kept for the child's lifetime
+        log = open(self.log, "ab")  # noqa: SIM115 - kept for the child's lifetime
         self.process = subprocess.Popen(
             [
                 dagster,
@@ -87,6 +101,14 @@ class DagsterDev:
                 self.stop()
                 raise RuntimeError(f"dagster dev not ready after {timeout}s; see {log.name}")
             time.sleep(0.5)
+
+    @property
+    def log(self) -> Path:
+        return self.log_path or self.home / "dagster-dev.log"
+
+    def probe(self) -> str | None:
+        """None while `dagster dev` runs (it exits when its webserver or daemon dies)."""
+        return exit_reason(self.process.poll() if self.process else -1, self.log)
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM the whole process group (webserver, daemon, code server, runs); SIGKILL stragglers."""
@@ -143,7 +165,7 @@ class ApiServer:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code < 500:
+                if requests.get(f"{self.url}/health/live", timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -151,6 +173,10 @@ class ApiServer:
                 self.stop()
                 raise RuntimeError("the API did not start")
             time.sleep(0.2)
+
+    def probe(self) -> str | None:
+        """None while the API process runs."""
+        return exit_reason(self.process.poll() if self.process else -1, self.log_path)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -1,12 +1,18 @@
-"""Where the action clients' endpoints and secrets come from: explicit settings, else the
-environment, else SSM (one ``GetParameters`` call). Secrets become ``Secret`` objects at once."""
+"""Where the action clients' endpoints and secrets come from: the deployment's environment, else
+SSM (one ``GetParameters`` call). Secrets become ``Secret`` objects at once.
+
+Endpoints receive credentials, so they are checked before any client is built: ``https`` only
+(plain ``http`` to a loopback address only when ``OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true``, which the
+demo and the tests set), and, if ``OPSRUNBOOK_ACTION_HOSTS`` lists hosts, only those hosts."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from opsrunbook_dagster.aws.names import ACTION_SETTINGS, DEFAULT_SSM_PREFIX, SECRET_SETTINGS
 from opsrunbook_dagster.clients.github_app import GitHubAppConfig
@@ -15,6 +21,55 @@ from opsrunbook_dagster.clients.secrets import Secret
 
 #: The sandbox seeds placeholders; they count as "not configured".
 PLACEHOLDER_PREFIX = "placeholder"
+ALLOW_LOOPBACK_HTTP_ENV = "OPSRUNBOOK_ALLOW_LOOPBACK_HTTP"
+ACTION_HOSTS_ENV = "OPSRUNBOOK_ACTION_HOSTS"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def is_loopback(url: str) -> bool:
+    """``url`` is http(s) to localhost / 127.0.0.0/8 / ::1."""
+    split = urlsplit(url)
+    return split.scheme in ("http", "https") and _loopback((split.hostname or "").lower())
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class EndpointPolicy:
+    """Which outbound endpoints may receive credentials (deployment settings only)."""
+
+    allow_loopback_http: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> EndpointPolicy:
+        hosts = (env.get(ACTION_HOSTS_ENV) or "").replace(",", " ").split()
+        return cls(
+            allow_loopback_http=(env.get(ALLOW_LOOPBACK_HTTP_ENV) or "").strip().lower() in _TRUE,
+            allowed_hosts=tuple(sorted({h.lower() for h in hosts})),
+        )
+
+    def problem(self, url: str, what: str) -> str | None:
+        """Why ``url`` may not be used (naming only its scheme and host), or None."""
+        split = urlsplit(url)
+        host = (split.hostname or "").lower()
+        if not host or split.username or split.password:
+            return f"{what} must be an https URL with a host (and no user info)"
+        if split.scheme == "http" and _loopback(host):
+            if not self.allow_loopback_http:
+                return f"{what} is plain http to {host}: set {ALLOW_LOOPBACK_HTTP_ENV}=true (local/dev only)"
+        elif split.scheme != "https":
+            return f"{what} must be https, got {split.scheme or 'no scheme'}://{host}"
+        if self.allowed_hosts and host not in self.allowed_hosts:
+            return f"{what} host {host} is not in {ACTION_HOSTS_ENV}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -24,6 +79,7 @@ class ActionConfig:
     #: field → ``setting`` | ``env:NAME`` | ``ssm:/name`` (never the value)
     origins: dict[str, str] = field(default_factory=dict)
     prefix: str = DEFAULT_SSM_PREFIX
+    endpoints: EndpointPolicy = field(default_factory=EndpointPolicy)
 
     def _missing(self, *names: str) -> str | None:
         absent = [n for n in names if n not in self.values and n not in self.secrets]
@@ -38,6 +94,9 @@ class ActionConfig:
         missing = self._missing("jira_base_url", "jira_email", "jira_api_token")
         if missing:
             return f"Jira {missing}"
+        refused = self.endpoints.problem(self.values["jira_base_url"], "Jira base URL")
+        if refused:
+            return f"Jira refused: {refused}"
         return JiraConfig(
             base_url=self.values["jira_base_url"],
             email=self.values["jira_email"],
@@ -48,16 +107,23 @@ class ActionConfig:
 
     def teams_url(self) -> Secret | str:
         missing = self._missing("teams_webhook_url")
-        return f"Teams {missing}" if missing else self.secrets["teams_webhook_url"]
+        if missing:
+            return f"Teams {missing}"
+        refused = self.endpoints.problem(self.secrets["teams_webhook_url"].reveal(), "Teams webhook URL")
+        return f"Teams refused: {refused}" if refused else self.secrets["teams_webhook_url"]
 
     def github(self) -> GitHubAppConfig | str:
         missing = self._missing("github_app_id", "github_private_key_b64")
         if missing:
             return f"GitHub App {missing}"
+        api_url = self.values.get("github_api_url", "https://api.github.com")
+        refused = self.endpoints.problem(api_url, "GitHub API URL")
+        if refused:
+            return f"GitHub App refused: {refused}"
         return GitHubAppConfig(
             app_id=self.values["github_app_id"],
             private_key_b64=self.secrets["github_private_key_b64"],
-            api_url=self.values.get("github_api_url", "https://api.github.com"),
+            api_url=api_url,
             installation_id=self.values.get("github_installation_id"),
         )
 
@@ -91,7 +157,8 @@ def load_action_config(
     prefix: str | None = None,
     overrides: Mapping[str, str | None] | None = None,
 ) -> ActionConfig:
-    """Settings given in ``overrides`` win, then the environment, then SSM under ``prefix``."""
+    """Settings given in ``overrides`` (code and tests, never run config) win, then the
+    environment, then SSM under ``prefix``."""
     env = os.environ if environ is None else environ
     prefix = (prefix or env.get("OPSRUNBOOK_SSM_PREFIX") or DEFAULT_SSM_PREFIX).rstrip("/")
     raw: dict[str, str] = {}
@@ -116,4 +183,6 @@ def load_action_config(
             secrets[name] = Secret(value)
         else:
             values[name] = value
-    return ActionConfig(values=values, secrets=secrets, origins=origins, prefix=prefix)
+    return ActionConfig(
+        values=values, secrets=secrets, origins=origins, prefix=prefix, endpoints=EndpointPolicy.from_env(env)
+    )

@@ -5,23 +5,29 @@ from __future__ import annotations
 import base64
 import threading
 from typing import Any
-from urllib.parse import quote
 
 from opsrunbook_dagster.clients.github_app import GITHUB_HEADERS, AppAuth
-from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, HttpError, RetryPolicy
+from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, HttpError, Pacing, RetryPolicy
+from opsrunbook_dagster.clients.paths import UnsafePathError, check_path, nested, repo_path
 
 
 class GitHubClient:
     def __init__(
-        self, auth: AppAuth, policy: RetryPolicy | None = None, after_write: AfterWrite | None = None
+        self,
+        auth: AppAuth,
+        policy: RetryPolicy | None = None,
+        after_write: AfterWrite | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.auth = auth
+        self.pacing = pacing
         self.policy = policy
         self.after_write = after_write
         self._clients: dict[str, HttpClient] = {}
         self._lock = threading.Lock()
 
     def http(self, repo: str) -> HttpClient:
+        repo_path(repo)  # a repository name, never a path (raises UnsafePathError)
         with self._lock:
             if repo not in self._clients:
                 self._clients[repo] = HttpClient(
@@ -30,30 +36,35 @@ class GitHubClient:
                     self.policy,
                     headers=lambda: {**GITHUB_HEADERS, "Authorization": f"Bearer {self.auth.token(repo)}"},
                     after_write=self.after_write,
+                    pacing=self.pacing,
                 )
             return self._clients[repo]
 
     def send(
         self, repo: str, request: dict[str, Any], *, safe: bool | None = None, expect: tuple[int, ...] = ()
     ) -> Any:
+        path = str(request["path"])
+        check_path(path)
+        if not path.startswith(repo_path(repo) + "/"):
+            raise UnsafePathError(f"{path[:200]!r} is not under {repo_path(repo)}")
         response = self.http(repo).request(
-            request["method"], request["path"], json=request.get("json"), safe=safe, expect=expect
+            request["method"], path, json=request.get("json"), safe=safe, expect=expect
         )
         return response.json() if response.content else None
 
     def repository(self, repo: str) -> dict[str, Any]:
-        body: dict[str, Any] = self.http(repo).request("GET", f"/repos/{repo}").json()
+        body: dict[str, Any] = self.http(repo).request("GET", repo_path(repo)).json()
         return body
 
     def branch_sha(self, repo: str, branch: str) -> str | None:
         response = self.http(repo).request(
-            "GET", f"/repos/{repo}/git/ref/heads/{quote(branch)}", expect=(404,)
+            "GET", f"{repo_path(repo, 'git', 'ref', 'heads')}/{nested(branch)}", expect=(404,)
         )
         return None if response.status_code == 404 else str(response.json()["object"]["sha"])
 
     def create_branch(self, repo: str, branch: str, sha: str) -> bool:
         """True if created; False if it already existed (a 422 from a concurrent or earlier attempt)."""
-        path = f"/repos/{repo}/git/refs"
+        path = repo_path(repo, "git", "refs")
         body = {"ref": f"refs/heads/{branch}", "sha": sha}
         response = self.http(repo).request("POST", path, json=body, safe=True, expect=(422,))
         if response.status_code == 422:
@@ -71,7 +82,7 @@ class GitHubClient:
         """``(blob sha, content)`` of a file, or None."""
         params = {"ref": ref} if ref else None
         response = self.http(repo).request(
-            "GET", f"/repos/{repo}/contents/{quote(path)}", params=params, expect=(404,)
+            "GET", f"{repo_path(repo, 'contents')}/{nested(path)}", params=params, expect=(404,)
         )
         if response.status_code == 404:
             return None
@@ -86,6 +97,6 @@ class GitHubClient:
     def open_pulls(self, repo: str, branch: str) -> list[dict[str, Any]]:
         owner = repo.split("/")[0]
         response = self.http(repo).request(
-            "GET", f"/repos/{repo}/pulls", params={"head": f"{owner}:{branch}", "state": "open"}
+            "GET", repo_path(repo, "pulls"), params={"head": f"{owner}:{branch}", "state": "open"}
         )
         return list(response.json())

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, RetryPolicy
+from opsrunbook_dagster.clients.http import AfterWrite, HttpClient, Pacing, RetryPolicy
+from opsrunbook_dagster.clients.paths import repo_path, segment
 from opsrunbook_dagster.clients.secrets import Secret
 
 GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -57,6 +58,7 @@ class AppAuth:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         after_write: AfterWrite | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
         self._key = load_private_key(config.private_key_b64)
@@ -70,6 +72,7 @@ class AppAuth:
             "github-app",
             policy,
             headers=lambda: {**GITHUB_HEADERS, "Authorization": f"Bearer {self.app_jwt()}"},
+            pacing=pacing,
         )
         del after_write  # app endpoints change nothing in repositories
 
@@ -87,7 +90,7 @@ class AppAuth:
             return self.config.installation_id
         with self._lock:
             if repo not in self._installations:
-                body = self.http.request("GET", f"/repos/{repo}/installation").json()
+                body = self.http.request("GET", repo_path(repo, "installation")).json()
                 self._installations[repo] = str(body["id"])
             return self._installations[repo]
 
@@ -99,7 +102,7 @@ class AppAuth:
             if cached and cached[1] - self._clock() > TOKEN_REFRESH_MARGIN:
                 return cached[0].reveal()
             body = self.http.request(
-                "POST", f"/app/installations/{installation}/access_tokens", safe=True, read=True
+                "POST", f"/app/installations/{segment(installation)}/access_tokens", safe=True, read=True
             ).json()
             self.token_requests += 1
             expires = datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00")).timestamp()

@@ -9,7 +9,7 @@ from typing import Any
 
 import dagster as dg
 
-from contracts.actions import ActionPlanV1
+from contracts.actions import ActionPlanV1, ActionStatus
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
 from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
@@ -21,9 +21,9 @@ from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stag
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.pipeline.status import mark_run
 from opsrunbook_dagster.planning.oncall_summary import InlineChart, oncall_markdown, packet_api_links
+from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 
-REPLAY_TAG = "opsrunbook/replay_id"
 BACKFILL_TAG = "dagster/backfill"
 
 
@@ -174,6 +174,14 @@ def action_results(
         flags_now=actions.flags(),
         dagster_run_id=context.run.run_id,
     )
+    failed = [r for r in results if r.status == ActionStatus.failed]
+    if failed:
+        # Recorded (and appended) above; failing the step makes the job's retry policy try the
+        # actions again after a delay: the ledger keeps them exactly once, a vendor outage passes.
+        raise dg.Failure(
+            description="; ".join(f"{r.action_type.value}: {r.reason}" for r in failed)[:1000],
+            metadata={"results": dg.MetadataValue.url(stored.uri)},
+        )
     if not context.run.tags.get(REPLAY_TAG) and not context.run.tags.get(BACKFILL_TAG):
         event_id = context.run.tags.get("opsrunbook/event_id")
         mark_run(deps, incident_id, run_id, "SUCCEEDED", dagster_run_id=context.run.run_id, event_id=event_id)

@@ -1,19 +1,74 @@
-"""Replay requests (rows of kind ``replay``) → a Dagster asset backfill of incident_packet + action_plan."""
+"""Replay requests → one run per partition rebuilding ``incident_packet`` + ``action_plan``, and
+each replay driven to a terminal status (MATCH, DIFF, or FAILED with the reason).
+
+Public Dagster APIs only: per-partition ``RunRequest``s with an asset selection, a run key per
+(replay, partition) so a lost tick or a second daemon cannot launch one twice, and ``RunsFilter``
+on the replay tag to follow them. Replay runs share the in-flight cap with incident runs.
+"""
 
 import dagster as dg
 
-# AssetGraphSubset (and AssetKeyPartitionKey) is how a sensor asks the daemon for a *backfill* (RunRequest.for_asset_graph_subset);
-# Dagster keeps the class out of its top-level API, so it is imported from its module here, in this
-# one adapter only.
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-from dagster._core.definitions.events import AssetKeyPartitionKey
-
 from opsrunbook_dagster.defs.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.pipeline.intake import plan_replays
+from opsrunbook_dagster.defs.sensors import TAG_PREFIX, capacity
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.replay import REPLAY_TAG
+from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
+from opsrunbook_dagster.replay.planning import plan_replays
+from opsrunbook_dagster.stores.replays import ACTIVE_QUEUE, PENDING_QUEUE, ReplayRow
 
-REPLAY_TAG = "opsrunbook/replay_id"
-REPLAYED_ASSETS = [incident_packet.key, action_plan.key]
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+
+
+def _run_error(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
+    """The failed steps' own errors (e.g. an evidence object that is missing), else the run's status."""
+    errors = []
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        event = record.dagster_event
+        error = getattr(getattr(event, "event_specific_data", None), "error", None)
+        while getattr(error, "cause", None) is not None:
+            error = error.cause  # type: ignore[union-attr]
+        if error is not None:
+            errors.append(f"{event.step_key}: {error.message.strip()}")  # type: ignore[union-attr]
+    return "; ".join(errors) or f"run {run.run_id} ended {run.status.value}"
+
+
+def _runs(instance: dg.DagsterInstance, row: ReplayRow) -> dict[str, RunState]:
+    """The newest run of each replayed partition, by OpsRunbook run id."""
+    states: dict[str, RunState] = {}
+    for run in instance.get_runs(filters=dg.RunsFilter(tags={REPLAY_TAG: row.replay_id})):  # newest first
+        run_id = run.tags.get("dagster/partition", "").rpartition(".")[2]
+        if run_id and run_id not in states:
+            finished, ok = run.status in FINISHED, run.status == dg.DagsterRunStatus.SUCCESS
+            states[run_id] = RunState(finished, ok, "" if ok or not finished else _run_error(instance, run))
+    return states
+
+
+def _advance(
+    context: dg.SensorEvaluationContext, deps: PipelineDeps, row: ReplayRow, slots: int
+) -> list[dg.RunRequest]:
+    """Request the runs still missing (as slots allow); finish the replay once every run ended."""
+    run_ids = row.run_ids or []
+    runs = _runs(context.instance, row)
+    checks = {
+        (str(c["run_id"]), str(c["kind"])): bool(c.get("match"))
+        for c in deps.incidents.rows(row.incident_id, f"REPLAYCHECK#{row.replay_id}#")
+    }
+    outcome = replay_outcome(run_ids, runs, checks)
+    if outcome is not None:
+        deps.replays.finish(row, outcome.status, outcome.reason)
+        context.log.info(f"replay {row.replay_id}: {outcome.status} ({outcome.reason})")
+        return []
+    missing = [run_id for run_id in run_ids if run_id not in runs][: max(0, slots)]
+    return [
+        dg.RunRequest(
+            run_key=f"{row.replay_id}:{run_id}",
+            partition_key=f"{row.incident_id}.{run_id}",
+            asset_selection=[incident_packet.key, action_plan.key],
+            tags={REPLAY_TAG: row.replay_id, f"{TAG_PREFIX}incident": row.incident_id},
+        )
+        for run_id in missing
+    ]
 
 
 @dg.sensor(
@@ -22,7 +77,7 @@ REPLAYED_ASSETS = [incident_packet.key, action_plan.key]
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def replay_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
-    """Each replay request becomes one backfill over the incident's runs, tagged with its replay id."""
+    """Take new replay requests, launch their runs within the in-flight cap, record their outcome."""
     deps = aws.deps()
 
     def completed(incident_id: str) -> list[str]:
@@ -32,23 +87,13 @@ def replay_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAw
             if r.get("status") == "SUCCEEDED"
         ]
 
-    replays, rejections = plan_replays(deps.requests.pending(limit=50), completed)
-    for pk, reason in rejections:
-        deps.requests.transition(
-            pk, from_status="REQUESTED", to_status="REJECTED", dequeue=True, reason=reason
-        )
-    asset_graph = context.repository_def.asset_graph  # type: ignore[union-attr]
-    requests = []
-    for replay in replays:
-        if not deps.requests.transition(
-            replay.row_pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=True
-        ):
-            continue  # another tick took it
-        partitions = {
-            AssetKeyPartitionKey(key, f"{replay.incident_id}.{run_id}")
-            for key in REPLAYED_ASSETS
-            for run_id in replay.run_ids
-        }
-        subset = AssetGraphSubset.from_asset_partition_set(partitions, asset_graph)
-        requests.append(dg.RunRequest.for_asset_graph_subset(subset, tags={REPLAY_TAG: replay.replay_id}))
+    replays, rejections = plan_replays(deps.replays.queued(PENDING_QUEUE), completed)
+    for row, reason in rejections:
+        deps.replays.finish(row, "REJECTED", reason)
+    for row, run_ids in replays:
+        deps.replays.take(row, run_ids)  # False: another tick took it; it is on the active queue anyway
+    slots = capacity(context.instance)
+    requests: list[dg.RunRequest] = []
+    for row in deps.replays.queued(ACTIVE_QUEUE):
+        requests.extend(_advance(context, deps, row, slots - len(requests)))
     return dg.SensorResult(run_requests=requests)

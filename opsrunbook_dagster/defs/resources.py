@@ -3,9 +3,15 @@
 Every field is optional; unset fields fall back to the standard environment (``AWS_REGION``,
 ``AWS_ENDPOINT_URL``, ``OPSRUNBOOK_*``) when a run starts — never at import time. The same
 definitions therefore run against the sandbox and real AWS.
+
+Fields can be set by run config (the launchpad, GraphQL), so none may widen what a run can do: an
+AWS ``endpoint_url`` other than the deployment's ``AWS_ENDPOINT_URL`` is refused unless it is a
+loopback address and ``OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true`` (the sandbox, tests); the action
+flags may only make a run safer (``ActionSettings``).
 """
 
 import functools
+import os
 from dataclasses import replace
 
 import dagster as dg
@@ -14,6 +20,7 @@ from pydantic import Field
 from contracts.actions import ActionFlags
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.clients.config import EndpointPolicy, is_loopback
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.planning.flags import flags_from_env
@@ -36,9 +43,15 @@ class OpsRunbookAws(dg.ConfigurableResource):
 
     def target(self) -> AwsTarget:
         env = AwsTarget.from_env()
-        return AwsTarget(
-            region=self.region_name or env.region, endpoint_url=self.endpoint_url or env.endpoint_url
-        )
+        endpoint = self.endpoint_url or env.endpoint_url
+        if self.endpoint_url and self.endpoint_url != env.endpoint_url:
+            local = EndpointPolicy.from_env(os.environ)
+            if not (local.allow_loopback_http and is_loopback(self.endpoint_url)):
+                raise ValueError(
+                    "OpsRunbookAws.endpoint_url may only differ from the deployment's AWS_ENDPOINT_URL "
+                    "for a loopback sandbox with OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true"
+                )
+        return AwsTarget(region=self.region_name or env.region, endpoint_url=endpoint)
 
     def names(self) -> ResourceNames:
         names = ResourceNames.from_env()
@@ -62,38 +75,30 @@ class OpsRunbookAws(dg.ConfigurableResource):
 
 
 class ActionSettings(dg.ConfigurableResource):
-    """Automation flags; unset fields come from AUTOMATION_ENABLED, ACTIONS_DRY_RUN,
-    ENABLE_GITHUB_PR_ACTION and PR_CONFIDENCE_THRESHOLD when a run starts. Endpoints of the live
-    clients may be set here; their secrets never are (environment or SSM only)."""
+    """Automation flags from the deployment: AUTOMATION_ENABLED, ACTIONS_DRY_RUN,
+    ENABLE_GITHUB_PR_ACTION and PR_CONFIDENCE_THRESHOLD, read when a run starts.
 
-    automation_enabled: bool | None = None
-    dry_run: bool | None = None
-    github_pr_enabled: bool | None = None
-    pr_confidence_threshold: float | None = None
-    jira_base_url: str | None = Field(default=None, description="Default $JIRA_BASE_URL, else SSM.")
-    github_api_url: str | None = Field(default=None, description="Default $GITHUB_API_URL, else SSM.")
-    ssm_prefix: str | None = Field(
-        default=None, description="Where secrets live in SSM; default $OPSRUNBOOK_SSM_PREFIX or /opsrunbook."
+    Run config (the launchpad, GraphQL) may only make a run *safer*: ``automation_enabled=False``
+    disables, ``dry_run=True`` forces a dry run, ``github_pr_enabled=False`` turns PRs off, and a
+    higher ``pr_confidence_threshold`` tightens the gate; the opposite values change nothing.
+    Endpoints, the SSM prefix and secrets come only from the environment or SSM."""
+
+    automation_enabled: bool | None = Field(default=None, description="False disables (True: no effect).")
+    dry_run: bool | None = Field(default=None, description="True forces a dry run (False: no effect).")
+    github_pr_enabled: bool | None = Field(default=None, description="False disables PRs (True: no effect).")
+    pr_confidence_threshold: float | None = Field(
+        default=None, description="Raises the PR gate above the deployment's (never lowers it)."
     )
 
     def runtime(self) -> ActionsRuntime:
-        """Live-client settings (secrets only ever come from the environment or SSM)."""
-        overrides = {"jira_base_url": self.jira_base_url, "github_api_url": self.github_api_url}
-        return ActionsRuntime(overrides=overrides, ssm_prefix=self.ssm_prefix)
+        """Live-client settings: the deployment's environment and SSM only."""
+        return ActionsRuntime()
 
     def flags(self) -> ActionFlags:
         env = flags_from_env()
         return ActionFlags(
-            automation_enabled=env.automation_enabled
-            if self.automation_enabled is None
-            else self.automation_enabled,
-            dry_run=env.dry_run if self.dry_run is None else self.dry_run,
-            github_pr_enabled=env.github_pr_enabled
-            if self.github_pr_enabled is None
-            else self.github_pr_enabled,
-            pr_confidence_threshold=(
-                env.pr_confidence_threshold
-                if self.pr_confidence_threshold is None
-                else self.pr_confidence_threshold
-            ),
+            automation_enabled=env.automation_enabled and self.automation_enabled is not False,
+            dry_run=env.dry_run or self.dry_run is True,
+            github_pr_enabled=env.github_pr_enabled and self.github_pr_enabled is not False,
+            pr_confidence_threshold=max(env.pr_confidence_threshold, self.pr_confidence_threshold or 0.0),
         )

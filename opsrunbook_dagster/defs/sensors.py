@@ -1,15 +1,17 @@
 """Sensors: the incident-requests table → partitions + runs (exactly once), and run status write-back."""
 
 import os
+from datetime import UTC, datetime
 
 import dagster as dg
 
+from contracts.canonical import format_datetime
 from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.pipeline.intake import plan_tick
-from opsrunbook_dagster.pipeline.status import mark_run
-from opsrunbook_dagster.stores.requests_table import RequestStore
+from opsrunbook_dagster.pipeline.intake import Launch, oldest_pending_age_seconds, plan_tick
+from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
+from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 BATCH = 100
 #: Runs of incident_job allowed in flight at once (each is a process); the rest wait in the table.
@@ -22,12 +24,42 @@ IN_FLIGHT = [
     dg.DagsterRunStatus.STARTED,
 ]
 RUN_KEY_TAG = "dagster/run_key"
+#: Name of the request sensor's heartbeat row, and how often it is written.
+SENSOR_HEARTBEAT = "incident_request_sensor"
+HEARTBEAT_SECONDS = 10.0
+#: A SCHEDULED row whose run does not exist this long after it was scheduled is requested again.
+RESCHEDULE_AFTER_ENV = "OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS"
+DEFAULT_RESCHEDULE_AFTER_SECONDS = 15.0
 TAG_PREFIX = "opsrunbook/"
+#: Every run of one incident carries this tag (= the incident id): the key of the deployment's
+#: ``run_coordinator.config.tag_concurrency_limits`` (one run per incident at a time). The
+#: per-incident claims in the action ledger keep side effects exactly once even without it.
+INCIDENT_TAG = "opsrunbook/incident"
+#: Automatic retries of a run whose worker died or whose step failed (steps are idempotent:
+#: evidence keys and rows are deterministic). Needs ``run_retries: enabled`` in the instance.
+MAX_RETRIES_ENV = "OPSRUNBOOK_RUN_MAX_RETRIES"
+DEFAULT_MAX_RETRIES = 2
+#: A hung run is failed by run monitoring after this long, so it cannot hold a slot forever.
+MAX_RUNTIME_ENV = "OPSRUNBOOK_RUN_MAX_RUNTIME_SECONDS"
+DEFAULT_MAX_RUNTIME_SECONDS = 900
 
 
-def _capacity(instance: dg.DagsterInstance) -> int:
+def run_policy_tags() -> dict[str, str]:
+    """Retry and runtime tags for an incident run (read at tick time, never at import)."""
+    retries = int(os.environ.get(MAX_RETRIES_ENV) or DEFAULT_MAX_RETRIES)
+    runtime = int(os.environ.get(MAX_RUNTIME_ENV) or DEFAULT_MAX_RUNTIME_SECONDS)
+    return {
+        "dagster/max_retries": str(max(0, retries)),
+        "dagster/retry_on_asset_or_op_failure": "true",
+        "dagster/max_runtime": str(max(60, runtime)),
+    }
+
+
+def capacity(instance: dg.DagsterInstance) -> int:
+    """Runs that may start now: the in-flight cap less every run in flight (incident, replay and
+    PR-review runs all count; each is a process)."""
     limit = int(os.environ.get(MAX_IN_FLIGHT_ENV) or DEFAULT_MAX_IN_FLIGHT)
-    in_flight = instance.get_runs_count(filters=dg.RunsFilter(job_name=incident_job.name, statuses=IN_FLIGHT))
+    in_flight = instance.get_runs_count(filters=dg.RunsFilter(statuses=IN_FLIGHT))
     return max(0, limit - in_flight)
 
 
@@ -35,33 +67,68 @@ def _run_exists(instance: dg.DagsterInstance, run_key: str) -> bool:
     return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
+def _beat(heartbeats: HeartbeatStore, cursor: str | None, rows: list[RequestRow]) -> str | None:
+    """Record that the sensor is ticking (at most every HEARTBEAT_SECONDS; the cursor holds the last
+    beat), with the age of the oldest request still waiting, for readiness and alarms."""
+    now = datetime.now(UTC)
+    if cursor and now.timestamp() - float(cursor) < HEARTBEAT_SECONDS:
+        return cursor
+    oldest = oldest_pending_age_seconds(rows, now)
+    heartbeats.beat(SENSOR_HEARTBEAT, now, pending=len(rows), oldest_pending_age_s=round(oldest))
+    return str(now.timestamp())
+
+
+def _claim(store: RequestStore, launch: Launch) -> bool:
+    """Take the row for this tick: REQUESTED → SCHEDULED, or, for a row already SCHEDULED whose run
+    never appeared (a lost tick), re-take it once its schedule is RESCHEDULE_AFTER_SECONDS old. Both
+    are conditional writes, so of two daemons ticking at once exactly one requests the run."""
+    now = datetime.now(UTC)
+    if not launch.resumed:
+        return store.transition(
+            launch.row_pk,
+            from_status="REQUESTED",
+            to_status="SCHEDULED",
+            dequeue=False,
+            scheduled_at=format_datetime(now),
+        )
+    wait = float(os.environ.get(RESCHEDULE_AFTER_ENV) or DEFAULT_RESCHEDULE_AFTER_SECONDS)
+    return store.reclaim(launch.row_pk, launch.scheduled_at, now, stale_after_seconds=wait)
+
+
 @dg.sensor(job=incident_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
     """New request rows become a dynamic partition and one run (run_key = partition key).
 
-    Rows stay in the pending index until their run exists, so a lost tick re-requests them and
-    Dagster's run-key de-duplication keeps it to one run; invalid rows are REJECTED with the reason.
+    Rows stay in the pending index until their run exists, so a lost tick re-requests them; each
+    request is claimed by a conditional write first and Dagster de-duplicates run keys, so two
+    daemons never launch one row twice. Invalid rows are REJECTED with the reason.
     """
-    store: RequestStore = aws.deps().requests
-    plan = plan_tick(store.pending(limit=BATCH))
+    deps = aws.deps()
+    store: RequestStore = deps.requests
+    rows = store.pending(limit=BATCH)
+    cursor = _beat(deps.heartbeats, context.cursor, rows)
+    plan = plan_tick(rows)
     for pk, reason in plan.rejections:
         store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
         context.log.warning(f"rejected {pk}: {reason}")
     requests: list[dg.RunRequest] = []
-    capacity = _capacity(context.instance)
+    slots = capacity(context.instance)
+    policy = run_policy_tags()
     for launch in plan.launches:
-        if launch.resumed and _run_exists(context.instance, launch.partition_key):
+        if launch.resumed and _run_exists(context.instance, launch.run_key):
             store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
             continue
-        if len(requests) >= capacity:
+        if len(requests) >= slots:
             continue  # backpressure: stays pending (and in order) until runs finish
-        if not launch.resumed:
-            store.transition(launch.row_pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
+        if not _claim(store, launch):
+            continue  # another tick (a second daemon during a rolling deploy) has this row
         requests.append(
             dg.RunRequest(
-                run_key=launch.partition_key,
+                run_key=launch.run_key,
                 partition_key=launch.partition_key,
                 tags={
+                    **policy,
+                    INCIDENT_TAG: launch.incident_id,
                     f"{TAG_PREFIX}incident_id": launch.incident_id,
                     f"{TAG_PREFIX}run_id": launch.run_id,
                     f"{TAG_PREFIX}event_id": launch.event_id,
@@ -70,50 +137,7 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         )
     keys = sorted({r.partition_key for r in requests if r.partition_key})
     return dg.SensorResult(
+        cursor=cursor,
         run_requests=requests,
         dynamic_partitions_requests=[incident_runs.build_add_request(keys)] if keys else [],
     )
-
-
-def _write_back(context: dg.RunStatusSensorContext, aws: OpsRunbookAws, status: str) -> None:
-    tags = context.dagster_run.tags
-    incident_id, run_id = tags.get(f"{TAG_PREFIX}incident_id"), tags.get(f"{TAG_PREFIX}run_id")
-    if incident_id and run_id:
-        mark_run(
-            aws.deps(),
-            incident_id,
-            run_id,
-            status,
-            dagster_run_id=context.dagster_run.run_id,
-            event_id=tags.get(f"{TAG_PREFIX}event_id"),
-        )
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.STARTED,
-    monitored_jobs=[incident_job],
-    minimum_interval_seconds=1,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def incident_run_started(context: dg.RunStatusSensorContext, aws: OpsRunbookAws) -> None:
-    """Mark the incident run RUNNING (and take its request row out of the pending index)."""
-    _write_back(context, aws, "RUNNING")
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[incident_job],
-    minimum_interval_seconds=1,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def incident_run_succeeded(context: dg.RunStatusSensorContext, aws: OpsRunbookAws) -> None:
-    """Mark the incident run SUCCEEDED."""
-    _write_back(context, aws, "SUCCEEDED")
-
-
-@dg.run_failure_sensor(
-    monitored_jobs=[incident_job], minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING
-)
-def incident_run_failed(context: dg.RunFailureSensorContext, aws: OpsRunbookAws) -> None:
-    """Mark the incident run FAILED."""
-    _write_back(context, aws, "FAILED")

@@ -1,6 +1,6 @@
 """A small threaded HTTP server for local fakes: routing, a request log, validation failures,
-and fault injection (status codes with Retry-After, delays, connection resets, and "processed,
-then the connection dropped before the response")."""
+and fault injection (status codes with Retry-After, delays, connection resets, "processed, then the
+connection dropped before the response", "processed, then a gateway answered 5xx", redirects)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-FaultKind = Literal["status", "delay", "reset", "commit_then_reset"]
+FaultKind = Literal["status", "delay", "reset", "commit_then_reset", "redirect", "commit_then_status"]
 
 
 @dataclass
@@ -30,6 +30,8 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     times: int = 1
+    #: ``redirect``: where the ``status`` (3xx) answer points.
+    location: str = ""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -166,7 +168,13 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
             self._send(Response(fault.status, app.error_body(f"injected {fault.status}"), headers))
             return
+        if fault and fault.kind == "redirect":
+            self._send(Response(fault.status, None, {"Location": fault.location}))
+            return
         response = app.dispatch(request)
+        if fault and fault.kind == "commit_then_status":  # processed, then a gateway answers 5xx
+            self._send(Response(fault.status, app.error_body(f"injected {fault.status} after processing")))
+            return
         if fault and fault.kind == "commit_then_reset":
             self.close_connection = True
             _reset(self.connection)

@@ -6,7 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from contracts.evidence import COLLECTORS
+from contracts.evidence import COLLECTORS, EVIDENCE_MODELS
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.collectors.budgets import CollectRequest
 from opsrunbook_dagster.collectors.finalize import StoredEvidence, finalize
@@ -43,9 +43,14 @@ def collect_one(deps: PipelineDeps, collector: str, request: CollectRequest) -> 
     else:
         raw = StepFnCollector(deps.lazy_client("stepfunctions"), deps.budgets).collect(request)
     evidence = finalize(raw, deps.budgets)
-    stored = deps.objects.put_bytes(
-        evidence_key(request.incident_id, request.run_id, collector), evidence.body, evidence.provenance
-    )
+    key = evidence_key(request.incident_id, request.run_id, collector)
+    stored = deps.objects.put_bytes(key, evidence.body, evidence.provenance)
+    if not stored.created and stored.sha256 != evidence.sha256:
+        # Evidence is write-once: a retried or re-materialized step keeps what the first one stored
+        # (the snapshot is built from the stored bytes), so report that, not this collection.
+        body = deps.objects.get_bytes(key, expected_sha256=stored.sha256)
+        model = EVIDENCE_MODELS[collector].model_validate_json(body)
+        evidence = StoredEvidence(model=model, body=body, sha256=stored.sha256)
     return CollectedEvidence(collector, evidence, stored, time.perf_counter() - started)
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.collectors.budgets import Budgets
+from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.incidents_table import IncidentStore
 from opsrunbook_dagster.stores.objects import ObjectStore
+from opsrunbook_dagster.stores.replays import ReplayStore
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 
@@ -53,6 +55,17 @@ class PipelineDeps:
     @cached_property
     def requests(self) -> RequestStore:
         return RequestStore(
+            self.client("dynamodb"), self.names.incident_requests_table, self.names.incidents_table
+        )
+
+    @cached_property
+    def heartbeats(self) -> HeartbeatStore:
+        """The orchestrator's heartbeats (in the incident-requests table, read by API readiness)."""
+        return HeartbeatStore(self.client("dynamodb"), self.names.incident_requests_table)
+
+    @cached_property
+    def replays(self) -> ReplayStore:
+        return ReplayStore(
             self.client("dynamodb"), self.names.incident_requests_table, self.names.incidents_table
         )
 

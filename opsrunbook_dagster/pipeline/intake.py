@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -22,6 +22,11 @@ class Launch:
     event_id: str
     #: True when the row was already SCHEDULED (a re-request after a lost tick; Dagster dedupes run keys).
     resumed: bool
+    #: Dagster run key: the partition key, suffixed with the submission number after a resubmission
+    #: (a failed request submitted again is a new attempt, which Dagster must not de-duplicate away).
+    run_key: str = ""
+    #: When the row was SCHEDULED (None for a new row): a re-request waits until this is stale.
+    scheduled_at: str | None = None
 
 
 @dataclass
@@ -46,6 +51,15 @@ def validate_row(row: RequestRow) -> IncidentEventV1:
     return event
 
 
+def oldest_pending_age_seconds(rows: list[RequestRow], now: datetime) -> float:
+    """Seconds the oldest waiting request has waited (0 with none): what an operator alarms on."""
+    created = [r.created_at for r in rows if r.created_at]
+    if not created:
+        return 0.0
+    oldest = datetime.fromisoformat(min(created).replace("Z", "+00:00"))
+    return round(max(0.0, (now - oldest).total_seconds()), 3)
+
+
 def plan_tick(rows: list[RequestRow]) -> TickPlan:
     plan = TickPlan()
     for row in rows:
@@ -57,47 +71,17 @@ def plan_tick(rows: list[RequestRow]) -> TickPlan:
             plan.rejections.append((row.pk, str(exc)))
             continue
         incident_id, run_id = event.resolved_incident_id, event.run_id
+        key = partition_key(incident_id, run_id)
         plan.launches.append(
             Launch(
                 row_pk=row.pk,
-                partition_key=partition_key(incident_id, run_id),
+                partition_key=key,
+                run_key=key if row.submission <= 1 else f"{key}#s{row.submission}",
                 incident_id=incident_id,
                 run_id=run_id,
                 event_id=event.event_id,
                 resumed=row.status == "SCHEDULED",
+                scheduled_at=str(row.raw["scheduled_at"]) if row.raw.get("scheduled_at") else None,
             )
         )
     return plan
-
-
-@dataclass(frozen=True)
-class Replay:
-    row_pk: str
-    replay_id: str
-    incident_id: str
-    run_ids: list[str]
-
-
-def plan_replays(
-    rows: list[RequestRow], completed_runs: Callable[[str], list[str]]
-) -> tuple[list[Replay], list[tuple[str, str]]]:
-    """Replay request rows → what to backfill; rows naming nothing replayable are rejected."""
-    replays: list[Replay] = []
-    rejections: list[tuple[str, str]] = []
-    for row in rows:
-        if row.kind != "replay" or row.status != "REQUESTED":
-            continue
-        incident_id = str(row.raw.get("incident_id") or "")
-        if not incident_id:
-            rejections.append((row.pk, "incident_id: missing"))
-            continue
-        completed = completed_runs(incident_id)
-        wanted = [str(r) for r in row.raw.get("run_ids") or []] or completed
-        unknown = sorted(set(wanted) - set(completed))
-        if unknown:
-            rejections.append((row.pk, f"run_ids: not completed runs of {incident_id}: {', '.join(unknown)}"))
-        elif not wanted:
-            rejections.append((row.pk, f"incident {incident_id} has no completed runs to replay"))
-        else:
-            replays.append(Replay(row.pk, row.pk.split("#", 1)[-1], incident_id, sorted(wanted)))
-    return replays, rejections

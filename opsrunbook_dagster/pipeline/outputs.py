@@ -45,8 +45,9 @@ def _store_or_compare(
     try:
         existing = deps.objects.get_bytes(key)
     except ObjectMissing:
-        deps.objects.put_bytes(key, body)
-        return Rebuilt(key=key, sha256=digest, body=body, replayed=False, match=True)
+        if deps.objects.put_bytes(key, body).created:
+            return Rebuilt(key=key, sha256=digest, body=body, replayed=False, match=True)
+        existing = deps.objects.get_bytes(key)  # another writer got there first: compare with theirs
     if existing == body:
         return Rebuilt(key=key, sha256=digest, body=body, replayed=True, match=True)
     divergent = replay_key(kind, incident_id, run_id, digest)
@@ -135,7 +136,10 @@ def results_stage(
         evidence_lines=evidence_lines(deps, packet),
         charts=[Chart(c.finding_id, c.title, c.png) for c in charts],
     )
-    stored = deps.objects.put_json(results_key(incident_id, run_id), results)
+    # appended: a second materialization of the partition keeps the first one's results
+    stored = deps.objects.append_json(
+        results_key(incident_id, run_id), results, lambda n: results_key(incident_id, run_id, attempt=n)
+    )
     book, now = ledger(deps), datetime.now(UTC)
     planned_skips = {a.action_id for a in plan.actions if a.decision == ActionDecision.skip}
     for result in results:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contracts.packet import Finding, IncidentPacketV1
-from opsrunbook_dagster.planning.planner import actionable
+from opsrunbook_dagster.planning.planner import actionable, code_language
 
 MAX_FINDINGS = 10
 MAX_REFS = 3
@@ -140,7 +140,10 @@ def adf_description(
     if packet.next_actions:
         content.append(heading("Next actions"))
         for action in packet.next_actions[:MAX_NEXT_ACTIONS]:
-            content += [paragraph(text(action.title, strong=True)), code_block(action.command)]
+            content += [
+                paragraph(text(action.title, strong=True)),
+                code_block(action.command, code_language(action)),
+            ]
     content += _charts(charts)
     content += _links(links or {})
     return doc(content)

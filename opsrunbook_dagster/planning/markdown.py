@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from contracts.packet import Finding, IncidentPacketV1
-from opsrunbook_dagster.planning.planner import actionable
+from opsrunbook_dagster.planning.planner import actionable, code_fence, code_language
 
 
 def _cell(value: str) -> str:
@@ -69,7 +69,8 @@ def incident_markdown(packet: IncidentPacketV1, charts: Sequence[tuple[str, str]
     if packet.next_actions:
         lines += ["## Next actions", ""]
         for action in packet.next_actions:
-            lines += [f"**{action.title}**", "", "```shell", action.command, "```", ""]
+            fence = code_fence(action.command)
+            lines += [f"**{action.title}**", "", f"{fence}{code_language(action)}", action.command, fence, ""]
     if packet.suspected_owners:
         lines += ["## Suspected owners", ""]
         for owner in packet.suspected_owners:

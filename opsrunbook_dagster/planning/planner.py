@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from contracts.actions import (
     ActionDecision,
     ActionFlags,
@@ -12,13 +14,24 @@ from contracts.actions import (
     derive_idempotency_key,
 )
 from contracts.canonical import content_hash
-from contracts.packet import Finding, IncidentPacketV1
+from contracts.packet import Finding, IncidentPacketV1, NextAction, NextActionKind
 
 ACTIONABLE = 0.5
 
 
 def actionable(packet: IncidentPacketV1) -> list[Finding]:
     return [f for f in packet.findings if f.confidence > ACTIONABLE]
+
+
+def code_language(action: NextAction) -> str:
+    """Only CLI commands are shell (built with ``shlex``); an Insights query pasted into a shell
+    would run whatever the log text says, so it is shown as plain text."""
+    return "shell" if action.kind == NextActionKind.aws_cli else "text"
+
+
+def code_fence(value: str) -> str:
+    """A Markdown fence longer than any run of backticks in ``value`` (log text cannot close it)."""
+    return "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", value)), default=0))
 
 
 def finding_set_sha256(packet: IncidentPacketV1) -> str:

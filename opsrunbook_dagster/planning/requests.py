@@ -8,6 +8,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from contracts.actions import ActionPlanV1, ActionType, PlannedAction
 from contracts.packet import IncidentPacketV1
@@ -89,7 +90,7 @@ def jira_comment_request(
 ) -> Request:
     return {
         "method": "POST",
-        "path": f"/rest/api/3/issue/{key}/comment",
+        "path": f"/rest/api/3/issue/{quote(key, safe='')}/comment",
         "json": {"body": adf_comment(packet, marker, previous, ctx.links, ctx.chart_titles())},
     }
 

@@ -1,7 +1,9 @@
 """Stack frames in log lines (Python, Node.js, Java), normalised to repository-relative paths.
 
-Lambda places code under ``/var/task/`` (and layers under ``/opt/python/``, ``/opt/nodejs/``); those
-prefixes are stripped. Frames of the runtime and of third-party packages are dropped: they say
+Lambda places code under ``/var/task/`` (and layers under ``/opt/python/``, ``/opt/nodejs/``),
+containers under ``/usr/src/app/``, ``/app/`` and the like, CI runners under
+``/home/runner/work/<repo>/<repo>/`` and similar; those roots (and a leading ``./``) are stripped.
+An unknown root stays, and verification tries the path's suffixes, longest first. Frames of the runtime and of third-party packages are dropped: they say
 nothing about which repository owns the failure.
 """
 
@@ -17,6 +19,14 @@ NODE = re.compile(
 )
 JAVA = re.compile(r"\bat (?P<qual>[\w$.<>]+)\((?P<file>[\w$]+\.(?:java|kt|scala|groovy)):(?P<line>\d+)\)")
 LAMBDA_PREFIXES = ("/var/task/", "/opt/python/", "/opt/nodejs/node_modules/", "/opt/nodejs/", "/opt/")
+#: Where container images and CI runners put a checkout (the first match is stripped).
+DEPLOY_ROOTS = re.compile(
+    r"^(?:/usr/src/app/|/usr/app/|/opt/app/|/srv/app/|/home/node/app/|/home/app/|/var/app/|/app/|/code/"
+    r"|/workdir/|/github/workspace/|/workspace/|/home/runner/work/[^/]+/[^/]+/|/__w/[^/]+/[^/]+/"
+    r"|/builds/[^/]+/[^/]+/|/var/lib/jenkins/workspace/[^/]+/|/codebuild/output/src\d+/src/(?:[^/]+/){0,3}?)"
+)
+#: Shortest suffix tried: two segments (a bare file name says too little about a repository).
+MIN_SUFFIX_SEGMENTS = 2
 THIRD_PARTY = ("site-packages/", "dist-packages/", "node_modules/", "<frozen", "node:", "internal/")
 RUNTIME_ROOTS = ("/var/runtime/", "/var/lang/", "/usr/lib/", "/usr/local/lib/", "/opt/java/")
 JAVA_LIBRARIES = (
@@ -42,7 +52,11 @@ class Frame:
         """Where this file may live in a repository, most likely first."""
         if self.language == "java":
             return [f"src/main/java/{self.path}", f"src/main/kotlin/{self.path}", self.path]
-        return [self.path, f"src/{self.path}"] if not self.path.startswith("src/") else [self.path]
+        parts = self.path.split("/")
+        paths = [self.path] if self.path.startswith("src/") else [self.path, f"src/{self.path}"]
+        shortest = min(MIN_SUFFIX_SEGMENTS, len(parts))
+        paths += ["/".join(parts[i:]) for i in range(1, len(parts) - shortest + 1)]
+        return list(dict.fromkeys(paths))
 
 
 def normalise(path: str) -> str | None:
@@ -54,6 +68,10 @@ def normalise(path: str) -> str | None:
         if path.startswith(prefix):
             path = path[len(prefix) :]
             break
+    else:
+        path = DEPLOY_ROOTS.sub("", path, count=1)
+    while path.startswith("./"):
+        path = path[2:]
     path = path.lstrip("/")
     if not path or ".." in path.split("/"):
         return None

@@ -11,11 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts.packet import IncidentPacketV1
+from contracts.repo_name import repo_name_problem
 from opsrunbook_dagster.resolution.frames import Frame
 from opsrunbook_dagster.resolution.owners import TRACE_CONFIDENCE
 
 MAX_REPOS = 3
-MAX_PATHS_PER_FRAME = 3
+MAX_PATHS_PER_FRAME = 6
+#: GitHub lookups one resolution may make, whatever the evidence holds.
+MAX_LOOKUPS = 12
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ def candidates(packet: IncidentPacketV1) -> list[Candidate]:
     """One per repository (its best owner entry), best first; ties keep the packet's order."""
     best: dict[str, Candidate] = {}
     for owner in packet.suspected_owners:
+        if owner.repo and repo_name_problem(owner.repo):
+            continue  # never an API path (the contract rejects these; older packets may hold one)
         if owner.repo and (owner.repo not in best or owner.confidence > best[owner.repo].confidence):
             best[owner.repo] = Candidate(owner.repo, owner.confidence, owner.method, tuple(owner.reasons))
     order = {repo: index for index, repo in enumerate(best)}
@@ -54,9 +59,16 @@ def verify(
 ) -> tuple[Candidate | None, list[str]]:
     """First candidate (in order) holding a file named by a frame; ``exists`` → None = unknown."""
     notes: list[str] = []
+    asked: set[tuple[str, str]] = set()
     for candidate in found[:MAX_REPOS]:
         for frame in frames:
             for path in frame.candidate_paths()[:MAX_PATHS_PER_FRAME]:
+                if (candidate.repo, path) in asked:
+                    continue
+                if len(asked) >= MAX_LOOKUPS:
+                    notes.append(f"stopped after {MAX_LOOKUPS} lookups")
+                    return None, notes
+                asked.add((candidate.repo, path))
                 answer = exists(candidate.repo, path)
                 if answer is None:
                     notes.append(f"{candidate.repo}: not accessible")

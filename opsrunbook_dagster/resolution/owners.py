@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from contracts.packet import Finding, SuspectedOwner
+from contracts.repo_name import repo_name_problem
 from opsrunbook_dagster.resolution.repo_map import RepoMap, Subjects, matches
 
 MAPPING_CONFIDENCE = 0.95
@@ -66,6 +67,8 @@ def _heuristics(subjects: Subjects, repo_map: RepoMap) -> list[SuspectedOwner]:
                 )
             )
     guess = f"{repo_map.default_org}/{subjects.service}" if repo_map.default_org else None
+    if guess and repo_name_problem(guess):
+        guess = None  # a service name that is no repository name (``/``, ``..``): no guess
     if guess and guess not in {o.repo for o in owners}:
         owners.append(
             SuspectedOwner(

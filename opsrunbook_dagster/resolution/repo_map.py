@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from contracts.canonical import sha256_hex
+from contracts.repo_name import is_owner, repo_name_problem
 
 KEYS = ("service", "log_group", "function", "state_machine", "resource")
 
@@ -85,8 +86,9 @@ def parse_repo_map(text: str, source: str = "<inline>") -> RepoMap:
     rules = []
     for index, raw in enumerate(data.get("rules") or []):
         where = f"{source}: rules[{index}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("repo"), str) or raw["repo"].count("/") != 1:
-            raise RepoMapError(f"{where}: 'repo' must be owner/name")
+        problem = repo_name_problem(raw.get("repo")) if isinstance(raw, dict) else "not a mapping"
+        if problem:
+            raise RepoMapError(f"{where}: 'repo' must be owner/name ({problem})")
         match = raw.get("match") or {}
         unknown = set(match) - set(KEYS) if isinstance(match, dict) else {"?"}
         if not match or unknown:
@@ -96,7 +98,12 @@ def parse_repo_map(text: str, source: str = "<inline>") -> RepoMap:
         patterns = {key: _patterns(value, f"{where}.match.{key}") for key, value in match.items()}
         rules.append(Rule(repo=raw["repo"], team=raw.get("team"), match=patterns))
     repos = tuple(str(r) for r in data.get("repos") or [])
+    for index, repo in enumerate(repos):
+        if problem := repo_name_problem(repo):
+            raise RepoMapError(f"{source}: repos[{index}] must be owner/name ({problem})")
     org = data.get("default_org")
+    if org and not is_owner(org):
+        raise RepoMapError(f"{source}: default_org must be a GitHub owner (letters, digits, '-')")
     return RepoMap(
         rules=tuple(rules),
         repos=repos,

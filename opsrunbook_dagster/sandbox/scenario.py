@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from contracts.incident_event import IncidentHints
 
 BUNDLED_PACKAGE = "opsrunbook_dagster.sandbox.scenarios"
+#: Subfolder of the bundled scenarios holding the blind set (``blind: true``), scored separately.
+BLIND_SUBDIR = "blind"
 #: Moto, like CloudWatch, keeps nothing older than this.
 MAX_AGE_MINUTES = 14 * 24 * 60
 
@@ -133,8 +135,16 @@ class RootCause(_Strict):
 
 class Expected(_Strict):
     root_cause: RootCause
+    #: Other, lesser real problems in the same window that a complete analysis also reports.
+    also: list[RootCause] = Field(default_factory=list)
     must_not_flag: list[str] = Field(default_factory=list)
     owner_repo: str | None = None
+
+    @model_validator(mode="after")
+    def _also_are_problems(self) -> Expected:
+        if any(also.kind == "none" for also in self.also):
+            raise ValueError("also lists real problems; kind none is not one")
+        return self
 
 
 class Scenario(_Strict):
@@ -143,6 +153,8 @@ class Scenario(_Strict):
     service: str
     environment: str
     seed: int = 0
+    #: Part of the blind set: written without looking at the analyzer, to measure generalization.
+    blind: bool = False
     incident: IncidentSpec
     logs: list[LogSpec] = Field(default_factory=list)
     metrics: list[MetricSpec] = Field(default_factory=list)
@@ -161,16 +173,23 @@ def _bundled_dir() -> Path:
 
 
 def bundled_names() -> list[str]:
+    """The main bundled set (the blind set is not included; see ``blind_names``)."""
     return sorted(p.stem for p in _bundled_dir().glob("*.yaml"))
+
+
+def blind_names() -> list[str]:
+    """The blind set: bundled scenarios under ``scenarios/blind/``."""
+    return sorted(p.stem for p in (_bundled_dir() / BLIND_SUBDIR).glob("*.yaml"))
 
 
 def resolve_path(name_or_path: str) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
         return candidate
-    bundled = _bundled_dir() / f"{name_or_path}.yaml"
-    if bundled.exists():
-        return bundled
+    for folder in (_bundled_dir(), _bundled_dir() / BLIND_SUBDIR):
+        bundled = folder / f"{name_or_path}.yaml"
+        if bundled.exists():
+            return bundled
     raise ScenarioError(f"unknown scenario {name_or_path!r} (bundled: {', '.join(bundled_names())})")
 
 

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from opsrunbook_dagster.sandbox import moto_cloudwatch
+from opsrunbook_dagster.sandbox.faults import FaultInjector
 
 #: moto behaviour the sandbox relies on: Step Functions really execute ASL definitions, and
 #: Lambda invocations use moto's docker-free backend.
@@ -76,6 +81,18 @@ def quiet_moto_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+class _FaultableMotoServer(ThreadedMotoServer):
+    """moto's threaded server with the fault switch (sandbox/faults.py) in front of its app."""
+
+    def _server_entry(self) -> None:
+        app = FaultInjector(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 @dataclass
 class SandboxServer:
     """A moto server in this process (a thread); ``start()`` returns its endpoint URL.
@@ -87,6 +104,7 @@ class SandboxServer:
     host: str = "127.0.0.1"
     port: int = 0
     _server: ThreadedMotoServer | None = field(default=None, init=False, repr=False)
+    _misses: int = field(default=0, init=False, repr=False)
 
     @property
     def endpoint_url(self) -> str:
@@ -100,13 +118,27 @@ class SandboxServer:
         os.environ["MOTO_PORT"] = str(self.port)
         quiet_moto_logs()
         serialize_dynamodb()
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        moto_cloudwatch.install()
+        self._server = _FaultableMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wait_until_ready(self.endpoint_url)
         # moto keeps its state per process: a new sandbox starts empty, whatever ran before it here.
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
         configure_moto(self.endpoint_url)
         return self.endpoint_url
+
+    def probe(self, failures_allowed: int = 2) -> str | None:
+        """None while the server answers; a reason once it has not answered ``failures_allowed`` + 1
+        times in a row (a busy server may miss one)."""
+        try:
+            requests.get(f"{self.endpoint_url}/moto-api/config", timeout=5).raise_for_status()
+        except requests.RequestException as exc:
+            self._misses += 1
+            if self._misses > failures_allowed:
+                return f"{self.endpoint_url} not answering ({type(exc).__name__})"
+            return None
+        self._misses = 0
+        return None
 
     def stop(self) -> None:
         if self._server is not None:

@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.canonical import format_datetime
-from opsrunbook_dagster.stores.requests_table import STATUS_RANK, from_item, to_item
+from opsrunbook_dagster.stores.requests_table import from_item, to_item
 from opsrunbook_dagster.stores.row_update import update_row
-
-TERMINAL = frozenset({"SUCCEEDED", "FAILED", "REJECTED"})
+from opsrunbook_dagster.stores.run_status import allowed_from
 
 
 def _now() -> str:
@@ -71,7 +70,7 @@ class IncidentStore:
 
     def _forward(self, pk: str, sk: str, status: str, values: dict[str, Any]) -> bool:
         """Write ``values`` only if it moves the row's status forward (late writers cannot regress it)."""
-        earlier = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK.get(status, 0)]
+        earlier = sorted(allowed_from(status))
         placeholders = {f":c{i}": s for i, s in enumerate(earlier)}
         condition = "attribute_not_exists(#cs)" + (
             f" OR #cs IN ({', '.join(placeholders)})" if earlier else ""
@@ -85,8 +84,9 @@ class IncidentStore:
         meta = self.meta(incident_id)
         if moved and (meta is None or meta.get("latest_run_id") == run_id):
             meta_values = {"status": status, "updated_at": values["updated_at"], "latest_run_id": run_id}
-            if "reason" in extra:
-                meta_values["reason"] = extra["reason"]
+            meta_values.update(
+                {k: extra[k] for k in ("reason", "attempt", "last_error") if extra.get(k) is not None}
+            )
             self._forward(f"INCIDENT#{incident_id}", "META", status, meta_values)
         return moved
 

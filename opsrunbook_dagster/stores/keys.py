@@ -19,8 +19,14 @@ def plan_key(incident_id: str, run_id: str) -> str:
     return f"plans/{incident_id}/{run_id}.json"
 
 
-def results_key(incident_id: str, run_id: str) -> str:
-    return f"results/{incident_id}/{run_id}.json"
+def results_key(incident_id: str, run_id: str, attempt: int = 1) -> str:
+    """Action results of a run; a later materialization that acted differently is appended as
+    ``{run_id}.{attempt}.json`` (``ACTIONS#LATEST`` names the newest)."""
+    return (
+        f"results/{incident_id}/{run_id}.json"
+        if attempt <= 1
+        else f"results/{incident_id}/{run_id}.{attempt}.json"
+    )
 
 
 def chart_key(incident_id: str, run_id: str, finding_id: str) -> str:

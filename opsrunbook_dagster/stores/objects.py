@@ -1,8 +1,15 @@
-"""S3 object store for canonical JSON documents, addressed by key and verified by sha256."""
+"""S3 object store for canonical JSON documents, addressed by key and verified by sha256.
+
+Every object is written once: a PUT carries ``If-None-Match: *``, so a second write to a key (a
+retried step, a re-materialized partition, two workers racing) never replaces the bytes that are
+there; the first writer wins and the caller gets the stored object back (``created=False``) to
+compare against. Artifacts whose history matters (action results) are appended under new keys.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -11,6 +18,8 @@ from pydantic import BaseModel
 from contracts.canonical import canonical_json, sha256_hex
 
 M = TypeVar("M", bound=BaseModel)
+#: S3 error codes of a conditional PUT that lost to an existing object (or a concurrent writer).
+WRITTEN_BY_ANOTHER = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
 
 class ObjectMissing(LookupError):
@@ -27,6 +36,8 @@ class StoredObject:
     key: str
     sha256: str
     byte_size: int
+    #: False when the key already held an object: this is that object, and nothing was written.
+    created: bool = True
 
     @property
     def uri(self) -> str:
@@ -45,16 +56,35 @@ class ObjectStore:
         metadata: dict[str, str] | None = None,
         content_type: str = "application/json",
     ) -> StoredObject:
-        """Store ``body``; ``metadata`` (provenance such as collected-at) goes beside it, outside the hash."""
+        """Store ``body`` unless ``key`` exists (then return the stored object, ``created=False``);
+        ``metadata`` (provenance such as collected-at) goes beside it, outside the hash."""
         digest = sha256_hex(body)
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=body,
-            ContentType=content_type,
-            Metadata={**(metadata or {}), "sha256": digest},
-        )
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                Metadata={**(metadata or {}), "sha256": digest},
+                IfNoneMatch="*",
+            )
+        except self.s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in WRITTEN_BY_ANOTHER:
+                raise
+            existing = self.get_bytes(key)
+            return StoredObject(self.bucket, key, sha256_hex(existing), len(existing), created=False)
         return StoredObject(bucket=self.bucket, key=key, sha256=digest, byte_size=len(body))
+
+    def append_json(self, key: str, value: Any, next_key: Callable[[int], str]) -> StoredObject:
+        """Store ``value`` at ``key``, or, when that is taken, at the first free ``next_key(2)``,
+        ``next_key(3)``, …: every version is kept and none is replaced."""
+        body = canonical_json(value)
+        stored = self.put_bytes(key, body)
+        attempt = 2
+        while not stored.created and stored.sha256 != sha256_hex(body):
+            stored = self.put_bytes(next_key(attempt), body)
+            attempt += 1
+        return stored
 
     def put_json(self, key: str, value: Any) -> StoredObject:
         return self.put_bytes(key, canonical_json(value))

@@ -11,26 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from contracts.canonical import canonical_json, format_datetime, sha256_hex
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.stores.queue import PENDING_INDEX, queued
+from opsrunbook_dagster.stores.resubmission import PENDING, resubmit
+from opsrunbook_dagster.stores.run_status import RESUBMITTABLE, allowed_from
+from opsrunbook_dagster.stores.serialization import from_item, to_item
 
-PENDING_INDEX = "pending-by-created"
-#: Status order; with ``forward_only`` a late writer cannot move a row backwards.
-STATUS_RANK = {"REQUESTED": 0, "SCHEDULED": 1, "RUNNING": 2, "REJECTED": 3, "FAILED": 3, "SUCCEEDED": 4}
-PENDING = "pending"
-_ser = TypeSerializer()
-_de = TypeDeserializer()
-
-
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
-
-
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
+__all__ = ["PENDING", "PENDING_INDEX", "RequestRow", "RequestStore", "SubmitOutcome", "from_item", "to_item"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +37,11 @@ class RequestRow:
     def kind(self) -> str:
         return str(self.raw.get("kind", "collect"))
 
+    @property
+    def submission(self) -> int:
+        """1 for the first submission; n when the request was resubmitted after a failed attempt."""
+        return int(self.raw.get("submission") or 1)
+
 
 @dataclass(frozen=True)
 class SubmitOutcome:
@@ -56,6 +50,8 @@ class SubmitOutcome:
     incident_id: str
     run_id: str
     status: str
+    #: True when the same request came again after its run FAILED or was CANCELED: a new attempt.
+    resubmitted: bool = False
 
 
 @dataclass
@@ -117,6 +113,15 @@ class RequestStore:
             if existing is None:
                 raise
             same = existing.raw.get("body_sha256") == digest
+            if same and existing.status in RESUBMITTABLE and resubmit(self, existing, moment):
+                return SubmitOutcome(
+                    created=True,
+                    conflict=False,
+                    incident_id=incident_id,
+                    run_id=run_id,
+                    status="REQUESTED",
+                    resubmitted=True,
+                )
             return SubmitOutcome(
                 created=False,
                 conflict=not same,
@@ -165,27 +170,43 @@ class RequestStore:
 
     def pending(self, limit: int = 100) -> list[RequestRow]:
         """Rows waiting for the sensor, oldest first."""
-        response = self.dynamodb.query(
-            TableName=self.requests_table,
-            IndexName=PENDING_INDEX,
-            KeyConditionExpression="#q = :pending",
-            ExpressionAttributeNames={"#q": "queue"},
-            ExpressionAttributeValues=to_item({":pending": PENDING}),
-            Limit=limit,
-            ScanIndexForward=True,
-        )
-        rows = []
-        for item in response.get("Items", []):
-            raw = from_item(item)
-            rows.append(
-                RequestRow(
-                    pk=str(raw["pk"]),
-                    status=str(raw.get("status", "")),
-                    created_at=str(raw.get("created_at", "")),
-                    raw=raw,
-                )
+        return [
+            RequestRow(
+                pk=str(raw["pk"]),
+                status=str(raw.get("status", "")),
+                created_at=str(raw.get("created_at", "")),
+                raw=raw,
             )
-        return rows
+            for raw in queued(self.dynamodb, self.requests_table, PENDING, limit)
+        ]
+
+    def reclaim(self, pk: str, seen: str | None, now: datetime, *, stale_after_seconds: float) -> bool:
+        """Re-take a SCHEDULED row whose run never appeared, once ``stale_after_seconds`` have passed
+        since ``seen`` (its ``scheduled_at``); conditional on nobody having re-taken it since."""
+        if seen is not None:
+            age = (now - datetime.fromisoformat(seen.replace("Z", "+00:00"))).total_seconds()
+            if age < stale_after_seconds:
+                return False
+        condition = "#s = :scheduled AND " + (
+            "scheduled_at = :seen" if seen is not None else "attribute_not_exists(scheduled_at)"
+        )
+        values = {
+            ":scheduled": "SCHEDULED",
+            ":now": format_datetime(now),
+            **({":seen": seen} if seen else {}),
+        }
+        try:
+            self.dynamodb.update_item(
+                TableName=self.requests_table,
+                Key=to_item({"pk": pk, "sk": self.row_sk}),
+                UpdateExpression="SET scheduled_at = :now, updated_at = :now",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item(values),
+            )
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def transition(
         self,
@@ -213,7 +234,7 @@ class RequestStore:
             condition += " AND #s = :from"
             values[":from"] = from_status
         elif forward_only:
-            earlier = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK.get(to_status, 0)]
+            earlier = sorted(allowed_from(to_status))
             values.update({f":p{i}": s for i, s in enumerate(earlier)})
             condition += (
                 f" AND #s IN ({', '.join(f':p{i}' for i in range(len(earlier)))})"

@@ -38,6 +38,8 @@ def settings_for(aws: AwsTarget, names: ResourceNames, **overrides: Any) -> Sett
         "pr_review_requests_table": names.pr_review_requests_table,
         "evidence_bucket": names.evidence_bucket,
         "dagster_ui_url": DAGSTER_UI,
+        # no Dagster daemon runs beside these tests; readiness of the orchestrator has its own tests
+        "readiness_orchestrator": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

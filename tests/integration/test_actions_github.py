@@ -51,7 +51,7 @@ def deps(aws: AwsTarget) -> PipelineDeps:
 def _runtime(
     jira: FakeServer, teams: FakeServer, github: FakeServer, clock: Clock, crash: CrashAfter | None = None
 ) -> ActionsRuntime:
-    options = RuntimeOptions(policy=FAST, after_write=crash, now=clock)
+    options = RuntimeOptions(policy=FAST, after_write=crash, now=clock, sleep=clock.advance)
     cfg = config(jira=jira.url, teams=teams.url, github=github_settings(github))
     return ActionsRuntime(config=cfg, options=options)
 

@@ -24,7 +24,7 @@ def deps(aws: AwsTarget) -> PipelineDeps:
 
 
 def _runtime(jira: FakeServer, clock: Clock, crash: CrashAfter | None = None) -> ActionsRuntime:
-    options = RuntimeOptions(policy=FAST, after_write=crash, now=clock)
+    options = RuntimeOptions(policy=FAST, after_write=crash, now=clock, sleep=clock.advance)
     return ActionsRuntime(config=config(jira=jira.url), options=options)
 
 

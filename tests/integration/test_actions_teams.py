@@ -26,7 +26,7 @@ def deps(aws: AwsTarget) -> PipelineDeps:
 def _runtime(
     jira: FakeServer, teams: FakeServer, clock: Clock, crash: CrashAfter | None = None
 ) -> ActionsRuntime:
-    options = RuntimeOptions(policy=FAST, after_write=crash, now=clock)
+    options = RuntimeOptions(policy=FAST, after_write=crash, now=clock, sleep=clock.advance)
     return ActionsRuntime(config=config(jira=jira.url, teams=teams.url), options=options)
 
 
@@ -80,7 +80,8 @@ def test_crash_after_the_card_is_never_resent(
     results, _ = results_stage(deps, incident, pkt.run_id, runtime=_runtime(jira_fake, teams_fake, clock))
     teams = _by_type(results)[ActionType.teams_notification]
     assert teams.status == ActionStatus.skipped and "sent or lost" in teams.reason
-    row = next(r for r in ledger(deps).rows(incident) if r["action_type"] == "teams_notification")
+    rows = ledger(deps).rows(incident)
+    row = next(r for r in rows if r["action_type"] == "teams_notification" and r["run_id"] == pkt.run_id)
     assert row["status"] == "SENT_OR_LOST"
     # A later run with the same finding set does not notify either.
     later = packet(incident, run_id="r0000000000f1")
@@ -96,10 +97,10 @@ def test_definite_failure_releases_the_claim_and_a_retry_sends(
     incident, clock = new_incident("teams-500"), Clock()
     pkt = packet(incident)
     store(deps, pkt)
-    teams_fake.app.fault("status", status=500)
+    teams_fake.app.fault("status", status=400)  # an answer that says "not done" (a 5xx would be uncertain)
     results, _ = results_stage(deps, incident, pkt.run_id, runtime=_runtime(jira_fake, teams_fake, clock))
     teams = _by_type(results)[ActionType.teams_notification]
-    assert teams.status == ActionStatus.failed and teams.error and teams.error.code == "http_500"
+    assert teams.status == ActionStatus.failed and teams.error and teams.error.code == "http_400"
     assert _by_type(results)[ActionType.jira_ticket].status == ActionStatus.succeeded
     results, _ = results_stage(deps, incident, pkt.run_id, runtime=_runtime(jira_fake, teams_fake, clock))
     teams = _by_type(results)[ActionType.teams_notification]
@@ -122,3 +123,28 @@ def test_five_500s_fail_jira_while_teams_still_runs(
     assert len(jira_fake.app.log) == 5 and len(teams_fake.app.cards) == 1  # type: ignore[attr-defined]
     row = next(r for r in ledger(deps).rows(incident) if r["action_type"] == "jira_ticket")
     assert row["status"] == "FAILED" and row["error_code"] == "http_500"
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_5xx_after_the_card_was_posted_is_uncertain_and_never_resent(
+    deps: PipelineDeps, jira_fake: FakeServer, teams_fake: FakeServer, status: int
+) -> None:
+    incident, clock = new_incident(f"teams-{status}"), Clock()
+    pkt = packet(incident)
+    store(deps, pkt)
+    teams_fake.app.fault("commit_then_status", status=status)  # recorded, then a gateway times out
+    results, _ = results_stage(deps, incident, pkt.run_id, runtime=_runtime(jira_fake, teams_fake, clock))
+    teams = _by_type(results)[ActionType.teams_notification]
+    assert teams.status == ActionStatus.failed and teams.error and teams.error.code == f"http_{status}"
+    assert "not resent" in teams.reason
+    clock.advance(3600)
+    again, _ = results_stage(deps, incident, pkt.run_id, runtime=_runtime(jira_fake, teams_fake, clock))
+    assert _by_type(again)[ActionType.teams_notification].status == ActionStatus.skipped
+    later = packet(incident, run_id="r0000000000e1")
+    store(deps, later)
+    results, _ = results_stage(deps, incident, later.run_id, runtime=_runtime(jira_fake, teams_fake, clock))
+    assert _by_type(results)[ActionType.teams_notification].status == ActionStatus.skipped
+    assert len(teams_fake.app.cards) == 1  # type: ignore[attr-defined]
+    rows = ledger(deps).rows(incident)
+    row = next(r for r in rows if r["action_type"] == "teams_notification" and r["run_id"] == pkt.run_id)
+    assert row["status"] == "SENT_OR_LOST"

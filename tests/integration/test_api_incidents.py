@@ -320,10 +320,15 @@ def test_replay_request_row_and_outcome(client: TestClient, deps: PipelineDeps) 
     assert {k: row.raw[k] for k in ("kind", "status", "queue", "incident_id", "run_ids")} == {
         "kind": "replay",
         "status": "REQUESTED",
-        "queue": "pending",
+        "queue": "replay-pending",
         "incident_id": incident_id,
         "run_ids": [run_id],
     }
+    # one replay per incident in flight: a second request names the one still running
+    again = assert_error(
+        client.post(f"/v1/incidents/{incident_id}/replay", json={"run_ids": [run_id]}, headers=auth()), 409
+    )
+    assert again["details"] == {"active_replay_id": replay_id}
     assert datetime.fromisoformat(row.created_at) > datetime.now(UTC) - timedelta(minutes=1)
 
     pending = client.get(replay["status_url"], headers=auth()).json()
@@ -422,6 +427,7 @@ def test_opsrunbook_api_serves_the_app(aws: AwsTarget, names: ResourceNames) -> 
         "OPSRUNBOOK_TABLE_PREFIX": PREFIX,
         "OPSRUNBOOK_EVIDENCE_BUCKET": names.evidence_bucket,
         "OPSRUNBOOK_API_KEYS": "cli-key",
+        "OPSRUNBOOK_READINESS_ORCHESTRATOR": "false",
     }
     process = subprocess.Popen(
         [

@@ -21,6 +21,7 @@ from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.stores.keys import evidence_key, packet_key, plan_key, results_key, snapshot_key
 from tests import factories
+from tests.conftest import tamper
 from tests.integration.api_support import api_fixtures, assert_error, auth, event_body
 
 pytestmark = pytest.mark.integration
@@ -176,12 +177,12 @@ def test_tampered_object_is_an_integrity_error(client: TestClient, deps: Pipelin
     incident_id = "reads-tamper-1"
     run_id = _submit(client, incident_id)
     stored = _store_run(deps, incident_id, run_id, rows=2)
-    deps.objects.put_bytes(stored["packet"].key, canonical_json(factories.packet(summary="edited later")))
+    tamper(deps, stored["packet"].key, canonical_json(factories.packet(summary="edited later")))
     error = assert_error(
         client.get(f"/v1/incidents/{incident_id}/packet/{run_id}", headers=auth()), 500, "integrity_error"
     )
     assert error["details"] == {"key": stored["packet"].key}
-    deps.objects.put_bytes(stored["logs"].key, b'{"rows": []}')
+    tamper(deps, stored["logs"].key, b'{"rows": []}')
     assert_error(client.get(f"/v1/incidents/{incident_id}/evidence", headers=auth()), 500, "integrity_error")
 
 

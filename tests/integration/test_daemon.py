@@ -1,4 +1,5 @@
-"""The real thing: `dagster dev` (webserver + daemon) in a subprocess, request rows → results, then replay."""
+"""The real thing: `dagster dev` (webserver + daemon) in a subprocess, request rows → results, then replay;
+on SQLite and on Postgres instance storage."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +27,6 @@ from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer, free_port
 from opsrunbook_dagster.stores.keys import packet_key
-from opsrunbook_dagster.stores.requests_table import to_item
 from tests.conftest import isolated
 
 pytestmark = pytest.mark.integration
@@ -34,16 +35,27 @@ SCENARIOS = {"lambda-timeout": "lambda_timeout", "stepfn-task-failure": "stepfn_
 
 
 def test_daemon_runs_requests_to_results_and_replays(
-    sandbox: SandboxServer, aws: AwsTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sandbox: SandboxServer,
+    aws: AwsTarget,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    instance_storage: str,
+    storage_config: dict[str, Any] | None,
 ) -> None:
-    names = isolated(aws, PREFIX)
+    prefix = f"{PREFIX}{instance_storage}-"  # tables of their own per storage variant
+    names = isolated(aws, prefix)
     deps = PipelineDeps(target=aws, names=names)
     overrides = {
         **client_env(sandbox.endpoint_url),
-        "OPSRUNBOOK_TABLE_PREFIX": PREFIX,
+        "OPSRUNBOOK_TABLE_PREFIX": prefix,
         "OPSRUNBOOK_EVIDENCE_BUCKET": names.evidence_bucket,
     }
-    stack = DagsterDev(home=tmp_path / "dagster_home", env={**os.environ, **overrides}, port=free_port())
+    stack = DagsterDev(
+        home=tmp_path / "dagster_home",
+        env={**os.environ, **overrides},
+        port=free_port(),
+        storage=storage_config,
+    )
     stack.start()
     try:
         submitted = {}
@@ -70,38 +82,32 @@ def test_daemon_runs_requests_to_results_and_replays(
         assert set(statuses.values()) == {"SUCCEEDED"}, statuses
         assert deps.requests.pending() == []
 
-        incident_id = submitted["lambda-timeout"][0]
-        # The API's way (launched first so both backfills run side by side): a replay request row, turned into a backfill by replay_request_sensor.
-        deps.client("dynamodb").put_item(
-            TableName=names.incident_requests_table,
-            Item=to_item(
-                {
-                    "pk": "REPLAY#rp-daemon-test",
-                    "sk": "REQUEST",
-                    "kind": "replay",
-                    "status": "REQUESTED",
-                    "queue": "pending",
-                    "created_at": datetime.now(UTC).isoformat(),
-                    "incident_id": incident_id,
-                }
-            ),
-        )
+        # Two replays side by side, one per incident (one replay per incident is in flight at a
+        # time): the API's way (a request row, as POST /replay writes it) and the CLI's, which
+        # writes the same row and waits. Both become runs through replay_request_sensor.
+        api_incident, cli_incident = submitted["stepfn-task-failure"][0], submitted["lambda-timeout"][0]
+        api_replay = deps.replays.request(api_incident, None)
         for key, value in overrides.items():
             monkeypatch.setenv(key, value)
         out = io.StringIO()
         with redirect_stdout(out):
-            code = main(["replay", incident_id, "--dagster-url", stack.url, "--timeout", "120"])
+            code = main(["replay", cli_incident, "--timeout", "120"])
         replay = json.loads(out.getvalue())
         assert code == 0, replay
-        assert replay["match"] is True and {r["kind"] for r in replay["results"]} == {"packet", "plan"}
+        assert replay["status"] == "MATCH" and replay["match"] is True
+        assert {r["kind"] for r in replay["results"]} == {"packet", "plan"}
 
         deadline = time.monotonic() + 120
-        checks: list[dict] = []  # type: ignore[type-arg]
-        while time.monotonic() < deadline and len(checks) < 2:
-            checks = deps.incidents.rows(incident_id, "REPLAYCHECK#rp-daemon-test#")
+        while time.monotonic() < deadline:
+            row = deps.replays.get(api_replay.replay_id)
+            if row is not None and row.status not in ("REQUESTED", "SCHEDULED"):
+                break
             time.sleep(1)
+        assert row is not None and row.status == "MATCH", row
+        checks = deps.incidents.rows(api_incident, f"REPLAYCHECK#{api_replay.replay_id}#")
         assert sorted((c["kind"], c["match"]) for c in checks) == [("packet", True), ("plan", True)]
-        assert deps.requests.get("REPLAY#rp-daemon-test").status == "SCHEDULED"  # type: ignore[union-attr]
+        # a finished replay frees the incident for the next one
+        assert deps.replays.request(api_incident, None).status == "REQUESTED"
     finally:
         stack.stop()
     assert stack.process is not None and stack.process.poll() is not None

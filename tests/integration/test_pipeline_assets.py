@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from contracts.ids import partition_key
+from contracts.incident_event import IncidentEventV1
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.defs import checks, evidence_assets, outputs_assets
@@ -17,7 +18,7 @@ from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.stores.keys import evidence_key, packet_key, plan_key, results_key
-from tests.conftest import isolated
+from tests.conftest import isolated, tamper
 
 pytestmark = pytest.mark.integration
 PREFIX = "assets-"
@@ -141,7 +142,7 @@ def test_tampered_evidence_fails_the_checks_with_reasons(sandbox, aws: AwsTarget
         assert _materialize(instance, key, ALL, _resources(sandbox)).success
         logs_key = evidence_key(incident_id, run_id, "logs")
         body = deps.objects.get_bytes(logs_key)
-        deps.objects.put_bytes(logs_key, body.replace(b"Task timed out", b"Task timed OUT"))
+        tamper(deps, logs_key, body.replace(b"Task timed out", b"Task timed OUT"))
         only_checks = dg.AssetSelection.checks(checks.snapshot_hashes_match, checks.packet_grounded)
         result = dg.materialize(
             ALL,
@@ -180,3 +181,33 @@ def test_kill_switch_records_the_plan_and_executes_nothing(
         r["action_type"]: r["status"] for r in deps.objects.get_json(results_key(incident_id, run_id))
     }
     assert statuses == {"jira_ticket": "disabled", "teams_notification": "disabled", "github_pr": "skipped"}
+
+
+def test_a_second_materialization_never_overwrites_stored_evidence(
+    sandbox, aws: AwsTarget, deps: PipelineDeps
+) -> None:  # type: ignore[no-untyped-def]
+    """Re-materializing a partition after the world changed (late log lines in the window) keeps the
+    evidence, snapshot and packet that were stored; the refs keep matching and nothing is lost."""
+    key = _submit(deps, aws, "lambda-timeout", minutes_ago=240)
+    incident_id, run_id = key.split(".")
+    logs_key = evidence_key(incident_id, run_id, "logs")
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert _materialize(instance, key, ALL, _resources(sandbox)).success
+        first_logs = deps.objects.get_bytes(logs_key)
+        first_packet = deps.objects.get_bytes(packet_key(incident_id, run_id))
+        request = deps.incidents.run(incident_id, run_id)
+        window = IncidentEventV1.model_validate_json(str(request["request_body"])).time_window  # type: ignore[index]
+        group = "/aws/lambda/payment-gateway"
+        late = int((window.end.timestamp() - 60) * 1000)
+        deps.client("logs").put_log_events(
+            logGroupName=group,
+            logStreamName=deps.client("logs").describe_log_streams(logGroupName=group)["logStreams"][0][
+                "logStreamName"
+            ],
+            logEvents=[{"timestamp": late, "message": "ERROR late line that arrived after the first run"}],
+        )
+        again = _materialize(instance, key, ALL, _resources(sandbox))
+        assert again.success
+        assert all(_checks(again).values()), _checks(again)
+    assert deps.objects.get_bytes(logs_key) == first_logs
+    assert deps.objects.get_bytes(packet_key(incident_id, run_id)) == first_packet

@@ -13,7 +13,7 @@ import requests
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import SSM_PARAMETERS, ResourceNames
 from opsrunbook_dagster.sandbox.bootstrap import PENDING_INDEX, ensure_resources
-from opsrunbook_dagster.sandbox.scenario import bundled_names, load_scenario
+from opsrunbook_dagster.sandbox.scenario import blind_names, bundled_names, load_scenario
 from opsrunbook_dagster.sandbox.seed_metrics import metric_points
 from opsrunbook_dagster.sandbox.seed_stepfn import SANDBOX_ROLE_ARN as ROLE
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
@@ -60,7 +60,7 @@ def test_bootstrap_is_idempotent_and_creates_everything(aws: AwsTarget) -> None:
     assert param["Type"] == "SecureString" and param["Value"] == SSM_PARAMETERS["/opsrunbook/api/keys"]
 
 
-@pytest.mark.parametrize("name", bundled_names())
+@pytest.mark.parametrize("name", bundled_names() + blind_names())
 def test_each_bundled_scenario_seeds_and_reads_back(aws: AwsTarget, name: str) -> None:
     scenario = load_scenario(name)
     now = datetime.now(UTC).replace(microsecond=0)

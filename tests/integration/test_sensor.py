@@ -1,4 +1,5 @@
-"""incident_request_sensor on an ephemeral instance: exactly once, concurrent inserts, rejections."""
+"""incident_request_sensor on a persistent instance, SQLite and Postgres storage: exactly once,
+concurrent inserts, rejections, heartbeats, two daemons at once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.defs.sensors import incident_request_sensor
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.requests_table import to_item
-from tests.conftest import isolated
+from tests.conftest import aws_resource, isolated
 
 pytestmark = pytest.mark.integration
 PREFIX = "sensor-"
@@ -32,15 +33,19 @@ def _event(n: int) -> IncidentEventV1:
 
 
 @pytest.fixture(scope="module")
-def deps(aws: AwsTarget) -> PipelineDeps:
-    return PipelineDeps(target=aws, names=isolated(aws, PREFIX))
+def prefix(instance_storage: str) -> str:
+    """Tables of their own per storage variant (the same events are submitted in each)."""
+    return f"{PREFIX}{instance_storage}-"
+
+
+@pytest.fixture(scope="module")
+def deps(aws: AwsTarget, prefix: str) -> PipelineDeps:
+    return PipelineDeps(target=aws, names=isolated(aws, prefix))
 
 
 @pytest.fixture
-def resource(sandbox) -> OpsRunbookAws:  # type: ignore[no-untyped-def]
-    return OpsRunbookAws(
-        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
-    )
+def resource(sandbox, prefix: str) -> OpsRunbookAws:  # type: ignore[no-untyped-def]
+    return aws_resource(sandbox, prefix)
 
 
 def _tick(instance: dg.DagsterInstance, resource: OpsRunbookAws) -> dg.SensorResult:
@@ -65,57 +70,61 @@ def _pretend_launched(instance: dg.DagsterInstance, run_key: str) -> None:
 
 
 def test_each_row_is_requested_once_and_leaves_the_queue_when_its_run_exists(
-    deps: PipelineDeps, resource: OpsRunbookAws
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events = [_event(n) for n in range(3)]
     for event in events:
         assert deps.requests.submit(event).created
-    with dg.DagsterInstance.ephemeral() as instance:
-        first = _tick(instance, resource)
-        keys = sorted(r.run_key for r in first.run_requests or [])
-        assert keys == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
-        assert all(r.partition_key == r.run_key for r in first.run_requests or [])
-        assert sorted(first.dynamic_partitions_requests[0].partition_keys) == keys  # type: ignore[union-attr]
-        assert {deps.requests.get(f"EVENT#{e.event_id}").status for e in events} == {"SCHEDULED"}  # type: ignore[union-attr]
-        # A tick whose result was lost: the same run keys again (the daemon de-duplicates them).
-        again = _tick(instance, resource)
-        assert sorted(r.run_key for r in again.run_requests or []) == keys
-        for key in keys:
-            _pretend_launched(instance, key)
-        settled = _tick(instance, resource)
-        assert settled.run_requests == []
-        assert deps.requests.pending() == []
+    first = _tick(instance, resource)
+    keys = sorted(r.run_key for r in first.run_requests or [])
+    assert keys == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+    assert all(r.partition_key == r.run_key for r in first.run_requests or [])
+    assert sorted(first.dynamic_partitions_requests[0].partition_keys) == keys  # type: ignore[union-attr]
+    assert {deps.requests.get(f"EVENT#{e.event_id}").status for e in events} == {"SCHEDULED"}  # type: ignore[union-attr]
+    # Right after, the rows are another tick's (a second daemon's) to launch: not requested again.
+    assert _tick(instance, resource).run_requests == []
+    # A tick whose result was lost: once the schedule is stale, the same run keys again (the
+    # daemon de-duplicates them).
+    monkeypatch.setenv("OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS", "0")
+    again = _tick(instance, resource)
+    assert sorted(r.run_key for r in again.run_requests or []) == keys
+    for key in keys:
+        _pretend_launched(instance, key)
+    settled = _tick(instance, resource)
+    assert settled.run_requests == []
+    assert deps.requests.pending() == []
 
 
-def test_concurrent_inserts_are_never_skipped_or_doubled(deps: PipelineDeps, resource: OpsRunbookAws) -> None:
+def test_concurrent_inserts_are_never_skipped_or_doubled(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
+) -> None:
     events = [_event(100 + n) for n in range(24)]
     requested: list[str] = []
-    with dg.DagsterInstance.ephemeral() as instance:
 
-        def writer(chunk: list[IncidentEventV1]) -> None:
-            for event in chunk:
-                deps.requests.submit(event)
+    def writer(chunk: list[IncidentEventV1]) -> None:
+        for event in chunk:
+            deps.requests.submit(event)
 
-        threads = [threading.Thread(target=writer, args=(events[i::4],)) for i in range(4)]
-        for thread in threads:
-            thread.start()
-        launched: set[str] = set()
-        for _ in range(40):
-            result = _tick(instance, resource)
-            for request in result.run_requests or []:
-                assert request.run_key not in launched, "a run key was requested again after its run existed"
-                requested.append(request.run_key)  # type: ignore[arg-type]
-                _pretend_launched(instance, request.run_key)  # type: ignore[arg-type]
-                launched.add(request.run_key)  # type: ignore[arg-type]
-            if not any(t.is_alive() for t in threads) and not deps.requests.pending():
-                break
-        for thread in threads:
-            thread.join()
+    threads = [threading.Thread(target=writer, args=(events[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    launched: set[str] = set()
+    for _ in range(40):
+        result = _tick(instance, resource)
+        for request in result.run_requests or []:
+            assert request.run_key not in launched, "a run key was requested again after its run existed"
+            requested.append(request.run_key)  # type: ignore[arg-type]
+            _pretend_launched(instance, request.run_key)  # type: ignore[arg-type]
+            launched.add(request.run_key)  # type: ignore[arg-type]
+        if not any(t.is_alive() for t in threads) and not deps.requests.pending():
+            break
+    for thread in threads:
+        thread.join()
     assert sorted(requested) == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
 
 
 def test_invalid_rows_are_rejected_with_the_reason_and_kept(
-    deps: PipelineDeps, resource: OpsRunbookAws
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
 ) -> None:
     bad = {
         "pk": "EVENT#bad-row-0001",
@@ -129,10 +138,74 @@ def test_invalid_rows_are_rejected_with_the_reason_and_kept(
         "body": '{"event_id": "bad-row-0001", "service": "svc"}',
     }
     deps.client("dynamodb").put_item(TableName=deps.names.incident_requests_table, Item=to_item(bad))
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = _tick(instance, resource)
+    result = _tick(instance, resource)
     assert all(r.run_key != "inc-x.r000000000000" for r in result.run_requests or [])
     row = deps.requests.get("EVENT#bad-row-0001")
     assert row is not None and row.status == "REJECTED"
     assert row.raw["reason"].startswith("environment:") or "Field required" in row.raw["reason"]
     assert "queue" not in row.raw and row.body == bad["body"]
+
+
+def test_each_tick_records_a_heartbeat_with_the_oldest_waiting_request(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
+) -> None:
+    deps.requests.submit(_event(900))
+    before = datetime.now(UTC)
+    result = _tick(instance, resource)
+    beat = deps.heartbeats.last("incident_request_sensor")
+    assert beat is not None and beat.at >= before.replace(microsecond=0)
+    assert beat.facts["pending"] >= 1 and beat.facts["oldest_pending_age_s"] >= 0
+    assert result.cursor is not None
+    # within the heartbeat interval the cursor says a beat is recent: no write per tick
+    context = dg.build_sensor_context(instance=instance, resources={"aws": resource}, cursor=result.cursor)
+    again = incident_request_sensor(context)
+    assert again.cursor == result.cursor  # type: ignore[union-attr]
+    assert deps.heartbeats.last("incident_request_sensor").at == beat.at  # type: ignore[union-attr]
+
+
+def test_two_daemons_ticking_at_once_request_each_row_once(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
+) -> None:
+    """A rolling deploy runs two daemons on one instance and one table: each tick claims a row with a
+    conditional write before requesting its run, so no row is requested by both."""
+    events = [_event(700 + n) for n in range(12)]
+    for event in events:
+        deps.requests.submit(event)
+    requested: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2)
+
+    def daemon() -> None:
+        barrier.wait()
+        for _ in range(3):
+            result = _tick(instance, resource)
+            with lock:
+                requested.extend(r.run_key for r in result.run_requests or [])  # type: ignore[misc]
+
+    threads = [threading.Thread(target=daemon) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    mine = sorted(k for k in requested if k in {f"{e.resolved_incident_id}.{e.run_id}" for e in events})
+    assert mine == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+
+
+def test_runs_of_one_incident_share_the_incident_concurrency_tag(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
+) -> None:
+    """An alarm that fires again (new event id, same incident id) gives a second run in the same
+    tick; both carry ``opsrunbook/incident`` = the incident id, the key a deployment's
+    ``tag_concurrency_limits`` uses to keep them one at a time (the claims make it exactly once)."""
+    from opsrunbook_dagster.defs.sensors import INCIDENT_TAG
+
+    first = _event(910)
+    again = first.model_copy(update={"event_id": "sensor-evt-0911", "incident_id": "inc-refired-0001"})
+    first = first.model_copy(update={"incident_id": "inc-refired-0001"})
+    for event in (first, again):
+        assert deps.requests.submit(event).created
+    tick = _tick(instance, resource)
+    mine = [r for r in tick.run_requests or [] if r.tags.get("opsrunbook/incident_id") == "inc-refired-0001"]
+    assert len(mine) == 2 and len({r.run_key for r in mine}) == 2
+    assert INCIDENT_TAG == "opsrunbook/incident"
+    assert {r.tags[INCIDENT_TAG] for r in mine} == {"inc-refired-0001"}

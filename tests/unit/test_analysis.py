@@ -371,7 +371,7 @@ def test_level_shift_up_on_errors_is_flagged() -> None:
     assert result is not None
     z, point, description = result
     assert z >= 4.0
-    assert description == "level shift: median 9.5 vs baseline median 0"
+    assert description == "level shift: median 9.5 vs baseline median 0 over the 90 min before the window"
     assert shifted.values[point] == 12.0
     handles = handles_from(stored(metrics=metrics_evidence([s], [shifted])))
     (draft,) = metric_drafts(handles)

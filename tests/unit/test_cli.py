@@ -14,9 +14,10 @@ from tests import factories
 def test_scenarios_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scenarios", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {"name": "lambda-timeout"}.items() <= next(
+    assert {"name": "lambda-timeout", "blind": False}.items() <= next(
         r for r in rows if r["name"] == "lambda-timeout"
     ).items()
+    assert sum(r["blind"] for r in rows) >= 12
 
 
 def test_invalid_incident_event_is_one_line_exit_2(

@@ -162,7 +162,7 @@ def test_all_zero_baseline_is_reported_as_flat_with_a_capped_z() -> None:
     result = judge(values, 30, "DiskWriteBytes", period=300)
     assert result is not None
     z, _, text = result
-    assert text.endswith("vs baseline flat at 0") and z == 1_000.0
+    assert text.endswith("vs baseline flat at 0 over the 7.5 h before the window") and z == 1_000.0
 
 
 def test_subject_is_the_resource_dimension_not_the_first_by_name() -> None:

@@ -101,20 +101,56 @@ def test_json_diffs_name_the_changed_pointers() -> None:
 
 
 def test_plan_replays_picks_completed_runs_and_rejects_the_rest() -> None:
-    from opsrunbook_dagster.pipeline.intake import plan_replays
-    from opsrunbook_dagster.stores.requests_table import RequestRow
+    from opsrunbook_dagster.replay.planning import plan_replays
+    from opsrunbook_dagster.stores.replays import ReplayRow
 
-    def row(pk: str, **raw: object) -> RequestRow:
-        return RequestRow(pk=pk, status="REQUESTED", created_at="", raw={"kind": "replay", **raw})
+    def row(replay_id: str, **raw: object) -> ReplayRow:
+        return ReplayRow.of({"replay_id": replay_id, "status": "REQUESTED", **raw})
 
     completed = {"inc-a": ["r1", "r2"], "inc-b": []}
     replays, rejected = plan_replays(
         [
-            row("REPLAY#x", incident_id="inc-a"),
-            row("REPLAY#y", incident_id="inc-a", run_ids=["r9"]),
-            row("REPLAY#z", incident_id="inc-b"),
+            row("x", incident_id="inc-a"),
+            row("y", incident_id="inc-a", run_ids=["r9"]),
+            row("z", incident_id="inc-b"),
         ],
         lambda incident: completed[incident],
     )
-    assert [(r.replay_id, r.run_ids) for r in replays] == [("x", ["r1", "r2"])]
-    assert [pk for pk, _ in rejected] == ["REPLAY#y", "REPLAY#z"]
+    assert [(r.replay_id, run_ids) for r, run_ids in replays] == [("x", ["r1", "r2"])]
+    assert [(r.replay_id, reason.split(":")[0]) for r, reason in rejected] == [
+        ("y", "run_ids"),
+        ("z", "incident inc-b has no completed runs to replay"),
+    ]
+
+
+def test_replay_outcome_is_match_diff_or_failed_with_the_reason_and_none_until_every_run_ended() -> None:
+    from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
+
+    ok, running = RunState(True, True), RunState(False, False)
+    both = {("r1", "packet"): True, ("r1", "plan"): True}
+    assert replay_outcome(["r1"], {}, {}) is None
+    assert replay_outcome(["r1"], {"r1": running}, {}) is None
+    assert replay_outcome(["r1"], {"r1": ok}, both).status == "MATCH"  # type: ignore[union-attr]
+    diff = replay_outcome(["r1"], {"r1": ok}, {**both, ("r1", "plan"): False})
+    assert diff is not None and diff.status == "DIFF" and "r1/plan" in diff.reason
+    missing = replay_outcome(["r1"], {"r1": ok}, {("r1", "packet"): True})
+    assert missing is not None and missing.status == "FAILED" and "r1/plan" in missing.reason
+    failed = replay_outcome(
+        ["r1"], {"r1": RunState(True, False, "incident_packet: ObjectMissing: s3://b/k does not exist")}, {}
+    )
+    assert failed is not None and failed.status == "FAILED" and "ObjectMissing" in failed.reason
+
+
+def test_oldest_pending_age_is_measured_from_the_oldest_row() -> None:
+    from datetime import UTC, datetime
+
+    from opsrunbook_dagster.pipeline.intake import oldest_pending_age_seconds
+    from opsrunbook_dagster.stores.requests_table import RequestRow
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        RequestRow("EVENT#b", "REQUESTED", "2026-01-01T11:59:30Z", {}),
+        RequestRow("EVENT#a", "REQUESTED", "2026-01-01T11:58:00Z", {}),
+    ]
+    assert oldest_pending_age_seconds(rows, now) == 120.0
+    assert oldest_pending_age_seconds([], now) == 0.0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from opsrunbook_dagster.sandbox.scenario import ScenarioError, bundled_names, load_scenario
+from opsrunbook_dagster.sandbox.scenario import ScenarioError, blind_names, bundled_names, load_scenario
 from opsrunbook_dagster.sandbox.seed_logs import render_log_events
 from opsrunbook_dagster.sandbox.seed_metrics import metric_points
 from opsrunbook_dagster.sandbox.seeder import incident_request
@@ -23,6 +23,41 @@ def test_bundled_scenarios_all_validate() -> None:
         assert scenario.name == name, "file name must equal the scenario name"
         request = incident_request(scenario, NOW)
         assert request.time_window.end == NOW
+        assert not scenario.blind, f"{name}: blind scenarios belong in scenarios/blind/"
+
+
+def test_blind_set_loads_by_name_and_is_marked_blind() -> None:
+    names = blind_names()
+    assert len(names) >= 12
+    assert not set(names) & set(bundled_names()), "a blind name must not shadow a main one"
+    for name in names:
+        scenario = load_scenario(name)
+        assert scenario.name == name, "file name must equal the scenario name"
+        assert scenario.blind, f"{name}: a scenario under scenarios/blind/ must say blind: true"
+        assert scenario.description.strip(), f"{name}: the on-call description is missing"
+        assert incident_request(scenario, NOW).time_window.end == NOW
+        assert render_log_events(scenario, NOW) or scenario.metrics, f"{name}: no data"
+        # moto matches a metric's dimensions in the order given; the seeder writes them sorted.
+        for dims in [m.dimensions for m in scenario.metrics] + [
+            q.dimensions for q in scenario.incident.hints.metrics
+        ]:
+            assert list(dims) == sorted(dims), f"{name}: write metric dimensions in sorted order"
+
+
+def test_expected_also_lists_secondary_root_causes(tmp_path: Path) -> None:
+    body = (
+        "name: ok-name\nservice: s\nenvironment: e\nblind: true\n"
+        "incident: {window_minutes: 5, hints: {log_groups: [/a]}}\n"
+        "expected: {root_cause: {kind: runtime_error, resource: a}, also: [{kind: lambda_timeout}]}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"expected\.also\.0"):
+        load_scenario(_write(tmp_path, body))
+    with pytest.raises(ScenarioError, match="kind none is not one"):
+        load_scenario(_write(tmp_path, body.replace("{kind: lambda_timeout}", "{kind: none}")))
+    scenario = load_scenario(
+        _write(tmp_path, body.replace("{kind: lambda_timeout}", "{kind: lambda_timeout, resource: b}"))
+    )
+    assert scenario.blind and [a.resource for a in scenario.expected.also] == ["b"]
 
 
 def test_placeholders_substituted_and_other_braces_literal() -> None:

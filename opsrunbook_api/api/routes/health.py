@@ -20,3 +20,9 @@ def health(service: HealthDep) -> JSONResponse:
     """Liveness, readiness of the tables and bucket, and a config summary (no secret values)."""
     report = service.check()
     return JSONResponse(report.model_dump(mode="json"), status_code=200 if report.ready else 503)
+
+
+@router.get("/health/live", responses={200: {"description": "The process serves requests"}})
+def live() -> dict[str, bool]:
+    """Liveness only: no dependency is touched and nothing about the configuration is said."""
+    return {"live": True}

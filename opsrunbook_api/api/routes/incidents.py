@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from contracts.incident_event import IncidentEventV1
-from opsrunbook_api.api.deps import IncidentsDep, require_api_key
+from opsrunbook_api.api.deps import IncidentsDep, OrchestratorDep, require_api_key
 from opsrunbook_api.api.params import IncidentIdPath, RunIdPath
 from opsrunbook_api.examples import INCIDENT_EVENT_EXAMPLES
 from opsrunbook_api.schemas.common import error_responses
@@ -34,11 +34,14 @@ router = APIRouter(
 def submit_incident(
     event: Annotated[IncidentEventV1, Body(openapi_examples=INCIDENT_EVENT_EXAMPLES)],
     incidents: IncidentsDep,
+    orchestrator: OrchestratorDep,
     request: Request,
     response: Response,
 ) -> IntakeResponse:
-    """Submit an incident request (idempotent on event_id)."""
+    """Submit an incident request (idempotent on event_id). Stored even while the orchestrator is
+    down; the response then says processing is delayed."""
     outcome = incidents.submit(event)
+    delay = orchestrator.delay_note() if orchestrator is not None else None
     status_url = request.url_for("get_incident", incident_id=outcome.incident_id).path
     run_url = request.url_for("get_run", incident_id=outcome.incident_id, run_id=outcome.run_id).path
     if not outcome.created:
@@ -52,6 +55,8 @@ def submit_incident(
         created=outcome.created,
         status_url=status_url,
         run_url=run_url,
+        processing="delayed" if delay else "normal",
+        processing_note=delay,
     )
 
 

@@ -1,0 +1,192 @@
+"""Run-status write-back on an ephemeral instance: retries, final failure with a reason, cancel,
+and a resubmission after a failure that starts a new attempt instead of returning the failure."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.defs.run_status_sensors import (
+    incident_run_canceled,
+    incident_run_failed,
+    incident_run_started,
+)
+from opsrunbook_dagster.defs.sensors import incident_request_sensor
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.sandbox.server import SandboxServer
+from tests.conftest import aws_resource, isolated
+from tests.factories import incident_event
+
+pytestmark = pytest.mark.integration
+PREFIX = "runstatus-"
+
+
+@pytest.fixture(scope="module")
+def deps(aws: AwsTarget) -> PipelineDeps:
+    names = isolated(aws, PREFIX)
+    return PipelineDeps(target=aws, names=names)
+
+
+@pytest.fixture
+def resource(sandbox: SandboxServer) -> OpsRunbookAws:
+    return aws_resource(sandbox, PREFIX)
+
+
+def _submit(deps: PipelineDeps, n: int) -> IncidentEventV1:
+    event = IncidentEventV1.model_validate(incident_event(event_id=f"runstatus-evt-{n:04d}"))
+    assert deps.requests.submit(event).created
+    return event
+
+
+def _tags(event: IncidentEventV1, **extra: str) -> dict[str, str]:
+    return {
+        "opsrunbook/incident_id": event.resolved_incident_id,
+        "opsrunbook/run_id": event.run_id,
+        "opsrunbook/event_id": event.event_id,
+        **extra,
+    }
+
+
+@dg.op
+def broken_step() -> None:
+    raise RuntimeError("GetQueryResults timed out after 3 attempts")
+
+
+@dg.job
+def failing_job() -> None:
+    broken_step()
+
+
+@dg.op
+def fine_step() -> None:
+    return None
+
+
+@dg.job
+def fine_job() -> None:
+    fine_step()
+
+
+def _fail(instance: dg.DagsterInstance, event: IncidentEventV1, **tags: str) -> dg.RunFailureSensorContext:
+    result = failing_job.execute_in_process(
+        instance=instance, tags=_tags(event, **tags), raise_on_error=False
+    )
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None
+    failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+    return dg.build_run_status_sensor_context(
+        sensor_name="incident_run_failed", dagster_event=failure, dagster_instance=instance, dagster_run=run
+    ).for_run_failure()
+
+
+def _status_context(
+    instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, event: dg.DagsterEvent, name: str
+) -> dg.RunStatusSensorContext:
+    run = instance.get_run_by_id(result.run_id)
+    assert run is not None
+    return dg.build_run_status_sensor_context(
+        sensor_name=name, dagster_event=event, dagster_instance=instance, dagster_run=run
+    )
+
+
+def _started(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> dg.RunStatusSensorContext:
+    start = next(e for e in result.all_events if e.event_type_value == "PIPELINE_START")
+    return _status_context(instance, result, start, "incident_run_started")
+
+
+def _run_row(deps: PipelineDeps, event: IncidentEventV1) -> dict:
+    row = deps.incidents.run(event.resolved_incident_id, event.run_id)
+    assert row is not None
+    return row
+
+
+def test_a_failure_that_will_be_retried_is_retrying_then_the_last_one_fails_with_its_error(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    event = _submit(deps, 1)
+    with dg.instance_for_test(overrides={"run_retries": {"enabled": True, "max_retries": 0}}) as instance:
+        incident_run_failed(_fail(instance, event, **{"dagster/max_retries": "2"}), aws=resource)
+        row = _run_row(deps, event)
+        assert (row["status"], row["attempt"]) == ("RETRYING", 1)
+        assert "GetQueryResults timed out" in row["last_error"]
+
+        # the retry starts: RUNNING again, attempt 2
+        retry = fine_job.execute_in_process(
+            instance=instance, tags=_tags(event, **{"dagster/retry_number": "1"})
+        )
+        incident_run_started(_started(instance, retry), aws=resource)
+        assert (_run_row(deps, event)["status"], _run_row(deps, event)["attempt"]) == ("RUNNING", 2)
+
+        # the last allowed attempt fails: FAILED for good, with the reason a person can act on.
+        # (Dagster decides will_retry from the run group; a standalone run stands in for the third
+        # attempt, so its retry budget is spent by the tag.)
+        incident_run_failed(
+            _fail(instance, event, **{"dagster/max_retries": "0", "dagster/retry_number": "2"}), aws=resource
+        )
+    row = _run_row(deps, event)
+    assert row["status"] == "FAILED" and row["attempt"] == 3
+    assert (
+        row["reason"].startswith("attempt 3: broken_step:") and "GetQueryResults timed out" in row["reason"]
+    )
+    request = deps.requests.get(f"EVENT#{event.event_id}")
+    assert request is not None and request.status == "FAILED" and "GetQueryResults" in request.raw["reason"]
+    meta = deps.incidents.meta(event.resolved_incident_id)
+    assert meta is not None and meta["status"] == "FAILED" and meta["attempt"] == 3
+
+
+def test_without_retries_a_failure_is_final(deps: PipelineDeps, resource: OpsRunbookAws) -> None:
+    event = _submit(deps, 2)
+    with dg.DagsterInstance.ephemeral() as instance:
+        incident_run_failed(_fail(instance, event, **{"dagster/max_retries": "2"}), aws=resource)
+    row = _run_row(deps, event)
+    assert row["status"] == "FAILED" and "GetQueryResults" in row["reason"]
+
+
+def test_a_canceled_run_is_written_back_and_never_stays_running(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    event = _submit(deps, 3)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = fine_job.execute_in_process(instance=instance, tags=_tags(event))
+        incident_run_started(_started(instance, result), aws=resource)
+        assert _run_row(deps, event)["status"] == "RUNNING"
+        canceled = dg.DagsterEvent(
+            event_type_value="PIPELINE_CANCELED",
+            job_name=fine_job.name,
+            message="Run was canceled by the operator",
+        )
+        incident_run_canceled(
+            _status_context(instance, result, canceled, "incident_run_canceled"), aws=resource
+        )
+    row = _run_row(deps, event)
+    assert row["status"] == "CANCELED" and "canceled by the operator" in row["reason"]
+
+
+def test_resubmitting_after_a_failure_starts_a_new_attempt_with_its_own_run_key(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    event = _submit(deps, 4)
+    key = f"{event.resolved_incident_id}.{event.run_id}"
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = incident_request_sensor(
+            dg.build_sensor_context(instance=instance, resources={"aws": resource})
+        )
+        assert [r.run_key for r in first.run_requests or [] if r.partition_key == key] == [key]
+        incident_run_failed(_fail(instance, event), aws=resource)
+        assert deps.requests.get(f"EVENT#{event.event_id}").status == "FAILED"  # type: ignore[union-attr]
+
+        again = deps.requests.submit(event)
+        assert again.created and again.resubmitted and again.status == "REQUESTED"
+        assert not deps.requests.submit(event).resubmitted  # a second resubmission is the same attempt
+        assert _run_row(deps, event)["status"] == "REQUESTED"
+
+        second = incident_request_sensor(
+            dg.build_sensor_context(instance=instance, resources={"aws": resource})
+        )
+    requests = [r for r in second.run_requests or [] if r.partition_key == key]
+    assert [r.run_key for r in requests] == [f"{key}#s2"]
+    assert requests[0].tags["opsrunbook/incident"] == event.resolved_incident_id
+    assert requests[0].tags["dagster/max_retries"] == "2"
