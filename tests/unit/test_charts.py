@@ -84,3 +84,18 @@ def test_series_table_rows_and_sparkline() -> None:
     assert row["metric"] == "AWS/EC2/CPUUtilization Average" and row["points"] == 48
     assert row["max"] == "97" and row["sparkline"].endswith("█") and len(row["sparkline"]) == 48
     assert sparkline([1.0, 1.0]) == "▁▁" and sparkline([]) == ""
+
+
+def test_teams_card_links_to_ticket_and_pr_and_carries_no_image() -> None:
+    import json
+
+    from opsrunbook_dagster.planning.cards import teams_message
+
+    pkt, _ = _packet_and_loader()
+    links = {
+        "Jira OPS-1": "https://jira.example/browse/OPS-1",
+        "Pull request o/r#1": "https://gh.example/pull/1",
+    }
+    card = json.dumps(teams_message(pkt, "t", links))
+    assert "https://jira.example/browse/OPS-1" in card and "https://gh.example/pull/1" in card
+    assert '"Image"' not in card and ".png" not in card and "data:image" not in card
