@@ -11,7 +11,7 @@ from contracts.canonical import sha256_hex
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.keys import chart_key, packet_key
+from opsrunbook_dagster.stores.keys import chart_key, packet_key, results_key
 from tests.integration.api_support import api_fixtures, auth
 from tests.integration.test_pipeline_assets import ALL, REPLAY, _materialize, _submit, metadata_by_asset
 
@@ -51,6 +51,12 @@ def test_metric_finding_chart_is_stored_served_and_replayed_byte_identically(
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         recorded = {c["finding_id"]: c["sha256"] for c in meta["charts"].value}
         assert recorded[finding.id] == sha256_hex(png)
+        results = deps.objects.get_json(results_key(incident_id, run_id))
+        jira = next(r for r in results if r["action_type"] == "jira_ticket")
+        assert jira["status"] == "dry_run"
+        (upload,) = jira["request"]["followed_by"]  # the dry run records the attachment it would send
+        assert upload["headers"] == {"X-Atlassian-Token": "no-check"}
+        assert upload["multipart"]["file"]["sha256"] == sha256_hex(png)
         summary = meta["summary"].value
         assert "data:image/png;base64," in summary and "#### Suspected owners" in summary
 
