@@ -59,6 +59,7 @@ from opsrunbook_dagster.analysis.metric_baseline import (
 )
 from opsrunbook_dagster.analysis.metric_semantics import THROTTLE_METRICS, direction_of, subject_of
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
+from opsrunbook_dagster.analysis.readable import metric_title, span
 from opsrunbook_dagster.analysis.stats import clamp, median, poisson_sf
 
 MIN_BASELINE_POINTS = 6  # fewer and the series is not judged (minimum evidence)
@@ -156,14 +157,6 @@ def _scan_noise(s: _Series, k: int) -> tuple[float, int, float, float] | None:
     return None
 
 
-def _span(seconds: float) -> str:
-    """A baseline's length for a finding: minutes up to two hours, hours up to two days, then days."""
-    hours = seconds / 3_600.0
-    if hours < 2.0:
-        return f"{seconds / 60.0:.0f} min"
-    return f"{hours:.3g} h" if hours < 48.0 else f"{hours / 24.0:.3g} d"
-
-
 def analyse_series(
     spec: MetricSpec, series: MetricSeries, window_start: float
 ) -> tuple[float, int, str] | None:
@@ -184,7 +177,7 @@ def analyse_series(
     if start:
         against += f" from {series.timestamps[start]:%Y-%m-%d %H:%M} on, after a level change"
     else:
-        against += f" over the {_span(window_start - times[0])} before the window"
+        against += f" over the {span(window_start - times[0])} before the window"
     counts = spec.stat in ("Sum", "SampleCount")
     integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
     s = _Series(
@@ -248,6 +241,7 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
             Draft(
                 kind=kind,
                 title=f"{subject}: {spec.metric} ({spec.stat}) anomalous",
+                headline=metric_title(subject, spec.metric, spec.stat, description),
                 summary=f"{spec.namespace} {spec.metric} {spec.stat} for {subject}: {description} ({z_text}).",
                 resource=subject if spec.dimensions else f"{spec.namespace}/{spec.metric}",
                 subject=subject,
