@@ -6,7 +6,11 @@ from typing import Any
 
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import SSM_PARAMETERS, ResourceNames
-from opsrunbook_dagster.stores.incident_listing import INCIDENT_LIST_ATTRIBUTES, INCIDENT_LIST_INDEX
+from opsrunbook_dagster.stores.incident_listing import (
+    INCIDENT_LIST_ATTRIBUTES,
+    INCIDENT_LIST_INDEX,
+    backfill_listing,
+)
 
 #: Sparse index over rows waiting for a sensor: only rows with a ``queue`` attribute appear in it.
 PENDING_INDEX = "pending-by-created"
@@ -48,7 +52,7 @@ def _table_spec(name: str, with_pending_index: bool, with_list_index: bool = Fal
 
 
 def _add_list_index(dynamodb: Any, table: str) -> None:
-    """Tables made before the incident list existed get its index (META rows written since appear)."""
+    """Tables made before the incident list existed get its index, and their META rows its keys."""
     described = dynamodb.describe_table(TableName=table)["Table"]
     if any(
         i["IndexName"] == INCIDENT_LIST_INDEX["IndexName"]
@@ -60,6 +64,7 @@ def _add_list_index(dynamodb: Any, table: str) -> None:
         AttributeDefinitions=INCIDENT_LIST_ATTRIBUTES,
         GlobalSecondaryIndexUpdates=[{"Create": INCIDENT_LIST_INDEX}],
     )
+    backfill_listing(dynamodb, table)
 
 
 def ensure_resources(

@@ -118,6 +118,35 @@ def _query_args(table: str, filters: ListFilters) -> dict[str, Any]:
     return args
 
 
+def backfill_listing(dynamodb: Any, table: str) -> int:
+    """Give META rows written before the index existed their index attributes; returns how many.
+    A one-off scan (the only one: run once when the index is added), conditional per row so it
+    never overwrites a row that got them meanwhile."""
+    updated = 0
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="sk = :meta AND attribute_not_exists(listing) AND attribute_exists(created_at)",
+        ExpressionAttributeValues=to_item({":meta": "META"}),
+    ):
+        for item in page.get("Items", []):
+            row = from_item(item)
+            incident_id = str(row["pk"]).removeprefix("INCIDENT#")
+            try:
+                dynamodb.update_item(
+                    TableName=table,
+                    Key=to_item({"pk": row["pk"], "sk": "META"}),
+                    UpdateExpression="SET listing = :l, listed_at = :a",
+                    ConditionExpression="attribute_not_exists(listing)",
+                    ExpressionAttributeValues=to_item(
+                        {":l": LISTING_PARTITION, ":a": listed_at(str(row["created_at"]), incident_id)}
+                    ),
+                )
+            except dynamodb.exceptions.ConditionalCheckFailedException:
+                continue
+            updated += 1
+    return updated
+
+
 def _cursor_key(row: dict[str, Any]) -> dict[str, str]:
     return {name: str(row[name]) for name in sorted(CURSOR_KEY_ATTRIBUTES)}
 

@@ -11,8 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.incident_listing import INCIDENT_LIST_INDEX
+from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
+from opsrunbook_dagster.stores.incident_listing import INCIDENT_LIST_INDEX, ListFilters, list_incidents
+from opsrunbook_dagster.stores.serialization import to_item
 from tests.integration.api_support import api_fixtures, assert_error, auth, event_body
 
 pytestmark = pytest.mark.integration
@@ -178,3 +182,27 @@ def test_limit_200_is_allowed(client: TestClient, seeded: list[str]) -> None:
 def test_the_list_needs_an_api_key(client: TestClient) -> None:
     assert_error(client.get("/v1/incidents"), 401, "unauthorized")
     assert_error(client.get("/v1/incidents", headers=auth("wrong-key")), 403, "forbidden")
+
+
+def test_an_older_table_gets_the_index_and_its_rows_are_listed(aws: AwsTarget) -> None:
+    """A table created before the list existed: ensure_resources adds the index and backfills META rows."""
+    names = ResourceNames.from_env(
+        {"OPSRUNBOOK_TABLE_PREFIX": "api-list-old-", "OPSRUNBOOK_EVIDENCE_BUCKET": "api-list-old-evidence"}
+    )
+    dynamodb = aws.client("dynamodb")
+    dynamodb.create_table(
+        TableName=names.incidents_table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for i in range(3):
+        row = {"pk": f"INCIDENT#inc-old-{i}", "sk": "META", "created_at": f"2026-10-0{i + 1}T00:00:00Z"}
+        dynamodb.put_item(TableName=names.incidents_table, Item=to_item({**row, "status": "SUCCEEDED"}))
+    ensure_resources(aws, names, seed_ssm=False)
+    page = list_incidents(dynamodb, names.incidents_table, ListFilters(), 10)
+    assert [r["pk"] for r in page.rows] == [f"INCIDENT#inc-old-{i}" for i in (2, 1, 0)]
+    assert page.next_key is None
