@@ -166,6 +166,8 @@ def test_a_cursor_only_continues_its_own_filters(client: TestClient, seeded: lis
         {"limit": "ten"},
         {"status": "DONE"},
         {"since": "2026-11-20T09:00:00"},
+        {"since": "0.5"},
+        {"since": "1795856638"},
         {"service": "a b"},
     ],
 )
@@ -177,6 +179,12 @@ def test_bad_parameters_are_422_naming_them(client: TestClient, params: dict[str
 
 def test_limit_200_is_allowed(client: TestClient, seeded: list[str]) -> None:
     assert client.get("/v1/incidents", params={"limit": 200}, headers=auth()).status_code == 200
+
+
+def test_options_on_the_collection_names_both_methods(client: TestClient) -> None:
+    response = client.options("/v1/incidents", headers=auth())
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, POST"
 
 
 def test_the_list_needs_an_api_key(client: TestClient) -> None:
