@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import datetime
 
 from contracts.canonical import to_jsonable
 from opsrunbook_dagster.aws.clients import AwsTarget
@@ -33,6 +34,16 @@ def _limit(text: str) -> int:
     return value
 
 
+def _since(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("not an ISO 8601 date-time") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("needs a time zone, e.g. 2026-11-26T12:00:00Z")
+    return moment
+
+
 def _print_json(value: object) -> None:
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2, sort_keys=True) + "\n")
 
@@ -40,7 +51,9 @@ def _print_json(value: object) -> None:
 @bad_input_exits_2
 def cmd_incidents(args: argparse.Namespace) -> int:
     deps = _deps(args.endpoint)
-    filters = ListFilters(status=args.status, service=args.service, environment=args.environment)
+    filters = ListFilters(
+        status=args.status, service=args.service, environment=args.environment, since=args.since
+    )
     page = list_incidents(deps.client("dynamodb"), deps.names.incidents_table, filters, args.limit)
     rows = [
         {
@@ -54,7 +67,7 @@ def cmd_incidents(args: argparse.Namespace) -> int:
     else:
         print(incidents_table(rows))
         if page.next_key is not None:
-            print(f"(more: --limit above {args.limit} or narrower filters)")
+            print(f"(more than {args.limit}: raise --limit, up to {MAX_LIMIT}, or narrow the filters)")
     return 0
 
 
@@ -79,6 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     incidents.add_argument("--status", choices=sorted(STATUS_RANK))
     incidents.add_argument("--service")
     incidents.add_argument("--environment")
+    incidents.add_argument("--since", type=_since, help="created at or after (ISO 8601 with zone)")
     incidents.add_argument("--limit", type=_limit, default=20, help=f"1..{MAX_LIMIT} (default 20)")
     incidents.add_argument("--json", action="store_true")
     incidents.add_argument("--endpoint", help="AWS endpoint (default $AWS_ENDPOINT_URL)")

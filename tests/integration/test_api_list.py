@@ -67,12 +67,8 @@ def _pages(client: TestClient, **params: Any) -> list[list[dict[str, Any]]]:
 
 
 def test_the_table_has_the_listing_index(deps: PipelineDeps) -> None:
-    table = deps.client("dynamodb").describe_table(TableName=names_table(deps))["Table"]
+    table = deps.client("dynamodb").describe_table(TableName=deps.names.incidents_table)["Table"]
     assert INCIDENT_LIST_INDEX["IndexName"] in {i["IndexName"] for i in table["GlobalSecondaryIndexes"]}
-
-
-def names_table(deps: PipelineDeps) -> str:
-    return deps.names.incidents_table
 
 
 def test_seven_incidents_in_three_pages_newest_first(client: TestClient, seeded: list[str]) -> None:

@@ -82,13 +82,20 @@ def test_incidents_lists_the_run_as_a_table_and_json(
     assert json.loads(out)["items"] == []
     code, out, _ = _run(capsys, "incidents", "--service", "nobody")
     assert out.strip() == "no incidents"
+    code, out, _ = _run(capsys, "incidents", "--since", "2999-01-01T00:00:00Z", "--json")
+    assert json.loads(out)["items"] == []
 
 
-def test_incidents_rejects_a_bad_limit(cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "argv", [["--limit", "0"], ["--limit", "201"], ["--since", "yesterday"], ["--since", "2026-11-26T12:00"]]
+)
+def test_incidents_rejects_bad_options(
+    argv: list[str], cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["incidents", "--limit", "0"])
+        main(["incidents", *argv])
     assert exit_info.value.code == 2
-    assert "--limit" in capsys.readouterr().err
+    assert argv[0] in capsys.readouterr().err
 
 
 def test_show_reads_like_a_report(run: InlineRun, cli_env: None, capsys: pytest.CaptureFixture[str]) -> None:
