@@ -13,6 +13,7 @@ from opsrunbook_api.core.security import KeyCheck, check_api_key
 from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.context import ApiContext
 from opsrunbook_api.services.health import HealthService
+from opsrunbook_api.services.incident_list import IncidentListService
 from opsrunbook_api.services.incidents import IncidentService
 from opsrunbook_api.services.orchestrator import OrchestratorStatus
 from opsrunbook_api.services.replays import ReplayService
@@ -38,6 +39,10 @@ def get_incidents(context: ContextDep) -> IncidentService:
     return context.incidents
 
 
+def get_incident_list(context: ContextDep) -> IncidentListService:
+    return context.incident_list
+
+
 def get_artifacts(context: ContextDep) -> ArtifactService:
     return context.artifacts
 
@@ -60,6 +65,7 @@ def get_orchestrator(context: ContextDep) -> OrchestratorStatus | None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
+IncidentListDep = Annotated[IncidentListService, Depends(get_incident_list)]
 ArtifactsDep = Annotated[ArtifactService, Depends(get_artifacts)]
 ReplaysDep = Annotated[ReplayService, Depends(get_replays)]
 WebhooksDep = Annotated[GitHubWebhookService, Depends(get_webhooks)]

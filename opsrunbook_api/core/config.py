@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     api_keys_parameter: str = Field(
         default="/opsrunbook/api/keys", validation_alias="OPSRUNBOOK_API_KEYS_PARAMETER"
     )
+    cursor_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="OPSRUNBOOK_CURSOR_SECRET",
+        description="HMAC key of page cursors. Unset: derived from the API keys (rotating them ends "
+        "open cursors, which callers handle by listing again).",
+    )
     github_webhook_secret: SecretStr | None = Field(default=None, validation_alias="GITHUB_WEBHOOK_SECRET")
     github_webhook_secret_parameter: str = Field(
         default="/opsrunbook/github/webhook_secret",
@@ -81,7 +87,7 @@ class Settings(BaseSettings):
         default=1024 * 1024, gt=0, validation_alias="OPSRUNBOOK_WEBHOOK_MAX_BODY_BYTES"
     )
 
-    @field_validator("api_keys", "github_webhook_secret", mode="before")
+    @field_validator("api_keys", "cursor_secret", "github_webhook_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value

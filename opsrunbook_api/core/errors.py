@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,6 +25,7 @@ from opsrunbook_api.services.errors import (
 )
 
 log = logging.getLogger("opsrunbook_api")
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 STATUS_CODES = {
     400: "bad_request",
@@ -140,10 +142,24 @@ async def _secret_handler(_: Request, exc: Exception) -> JSONResponse:
     return error_response(503, str(exc), code="unavailable")
 
 
-async def _http_handler(_: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> str | None:
+    """Every method the API documents for this path (Starlette names only the first route's, and
+    two routes share ``/v1/incidents``: POST and GET)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m in HTTP_METHODS}
+    return ", ".join(sorted(methods)) or None
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else STATUS_CODES.get(exc.status_code, "error")
-    return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405 and (allow := allowed_methods(request)):
+        headers["Allow"] = allow
+    return error_response(exc.status_code, message, headers=headers or None)
 
 
 def register_error_handlers(app: FastAPI) -> None:

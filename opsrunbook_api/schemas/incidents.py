@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-RunStatus = Literal["REQUESTED", "SCHEDULED", "RUNNING", "SUCCEEDED", "FAILED", "REJECTED"]
+RunStatus = Literal[
+    "REQUESTED", "SCHEDULED", "RUNNING", "RETRYING", "SUCCEEDED", "FAILED", "REJECTED", "CANCELED"
+]
 
 
 class IntakeResponse(BaseModel):
@@ -54,7 +56,9 @@ class RunOut(BaseModel):
     request: dict[str, Any] | None = Field(default=None, description="The incident_event.v1 as stored.")
 
 
-class IncidentOut(BaseModel):
+class IncidentFields(BaseModel):
+    """What the incident's META row says, shared by the incident and the list."""
+
     incident_id: str
     service: str | None = None
     environment: str | None = None
@@ -64,6 +68,9 @@ class IncidentOut(BaseModel):
     updated_at: str | None = None
     status: RunStatus | str = Field(description="Status of the latest run.")
     reason: str | None = None
+
+
+class IncidentOut(IncidentFields):
     latest_run: RunOut | None = None
     runs: list[RunOut] = Field(default_factory=list, description="Every run, oldest first (no request).")
 
@@ -91,3 +98,20 @@ class IncidentOut(BaseModel):
             ]
         }
     }
+
+
+class IncidentSummary(IncidentFields):
+    """One incident in a list: what its META row says (status of its latest run)."""
+
+    latest_run_id: str | None = None
+    url: str = Field(description="The incident's status route.")
+
+
+class IncidentListOut(BaseModel):
+    items: list[IncidentSummary] = Field(description="Newest first (by creation time).")
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor` (with the same filters) for the next page; null on the last page. "
+        "A page may hold fewer than `limit` items and still have a next one.",
+    )
+    limit: int

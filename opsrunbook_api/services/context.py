@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -11,6 +12,7 @@ from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.deliveries import DeliveryService
 from opsrunbook_api.services.health import HealthService
+from opsrunbook_api.services.incident_list import IncidentListService
 from opsrunbook_api.services.incidents import IncidentService
 from opsrunbook_api.services.orchestrator import OrchestratorStatus
 from opsrunbook_api.services.replays import ReplayService
@@ -45,6 +47,15 @@ class ApiContext:
     @cached_property
     def incidents(self) -> IncidentService:
         return IncidentService(self.deps, self.settings.dagster_run_url)
+
+    def _cursor_secret(self) -> bytes:
+        configured = self.settings.cursor_secret
+        material = configured.get_secret_value() if configured else self.api_keys.get()
+        return hashlib.sha256(b"opsrunbook-page-cursor\0" + material.encode("utf-8")).digest()
+
+    @cached_property
+    def incident_list(self) -> IncidentListService:
+        return IncidentListService(self.deps, self._cursor_secret)
 
     @cached_property
     def artifacts(self) -> ArtifactService:

@@ -42,3 +42,14 @@ class CorruptObject(ServiceError):
     """A stored object does not match the sha256 recorded for it."""
 
     code = "integrity_error"
+
+
+class InvalidParameter(Invalid):
+    """A request parameter a service checks itself (e.g. a page cursor); reported like a validation error."""
+
+    code = "validation_error"
+
+    def __init__(self, location: str, message: str) -> None:
+        super().__init__(
+            f"{location}: {message}", {"errors": [{"loc": location, "msg": message, "type": "value_error"}]}
+        )

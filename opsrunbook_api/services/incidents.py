@@ -21,6 +21,21 @@ def _str(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def meta_fields(incident_id: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``IncidentFields`` a META row gives (status and reason as stored)."""
+    return {
+        "incident_id": incident_id,
+        "service": _str(meta.get("service")),
+        "environment": _str(meta.get("environment")),
+        "severity": _str(meta.get("severity")),
+        "title": _str(meta.get("title")),
+        "created_at": _str(meta.get("created_at")),
+        "updated_at": _str(meta.get("updated_at")),
+        "status": str(meta.get("status") or "REQUESTED"),
+        "reason": _str(meta.get("reason")),
+    }
+
+
 @dataclass
 class IncidentService:
     deps: PipelineDeps
@@ -72,21 +87,10 @@ class IncidentService:
         runs = [self._run_out(r, with_request=False) for r in rows]
         latest_id = _str(meta.get("latest_run_id"))
         latest = next((r for r in runs if r.run_id == latest_id), runs[-1] if runs else None)
-        status = latest.status if latest else str(meta.get("status", "REQUESTED"))
-        reason = latest.reason if latest else _str(meta.get("reason"))
-        return IncidentOut(
-            incident_id=incident_id,
-            service=_str(meta.get("service")),
-            environment=_str(meta.get("environment")),
-            severity=_str(meta.get("severity")),
-            title=_str(meta.get("title")),
-            created_at=_str(meta.get("created_at")),
-            updated_at=_str(meta.get("updated_at")),
-            status=status,
-            reason=reason,
-            latest_run=latest,
-            runs=runs,
-        )
+        fields = meta_fields(incident_id, meta)
+        if latest:
+            fields.update(status=latest.status, reason=latest.reason)
+        return IncidentOut(**fields, latest_run=latest, runs=runs)
 
     def get_run(self, incident_id: str, run_id: str) -> RunOut:
         self.meta(incident_id)

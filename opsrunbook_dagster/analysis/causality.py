@@ -253,7 +253,7 @@ def _reorder(edges: dict[int, dict[int, tuple[str, int | None]]], by_id: dict[in
             floor = min(by_id[c].confidence for c in causes)
             draft.confidence = clamp(min(draft.confidence, floor - 0.02), 0.0, MAX_CONFIDENCE)
             for up in sorted(causes, key=lambda c: rank_key(by_id[c])):
-                draft.summary += f" Likely a consequence of {by_id[up].title} ({causes[up][0]})."
+                draft.summary += f" Likely a consequence of {by_id[up].shown} ({causes[up][0]})."
                 if depth[up] > 0:
                     _link(by_id[up], draft, causes[up])
 
@@ -261,7 +261,7 @@ def _reorder(edges: dict[int, dict[int, tuple[str, int | None]]], by_id: dict[in
 def _link(cause: Draft, symptom: Draft, edge: tuple[str, int | None]) -> None:
     """The cause cites the symptom (and, for a mention, the very row that names it)."""
     why, ref = edge
-    cause.supporting.append(f"explains {symptom.title} ({why})")
+    cause.supporting.append(f"explains {symptom.shown} ({why})")
     if ref is not None:
         cause.refs.append(symptom.refs[ref])
     elif symptom.refs:

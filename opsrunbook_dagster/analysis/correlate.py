@@ -92,7 +92,7 @@ _LEAD_ORDER = (
 
 def _absorb(target: Draft, source: Draft, boost: float) -> None:
     target.refs.extend(source.refs)
-    target.supporting.append(source.title)
+    target.supporting.append(source.shown)
     target.confidence = clamp(target.confidence + boost, 0.0, MAX_CONFIDENCE)
 
 
@@ -114,7 +114,7 @@ def _merge_duplicates(drafts: list[Draft]) -> list[Draft]:
         for other in group:
             if other is not lead:
                 lead.refs.extend(other.refs)
-                lead.supporting.append(other.title)
+                lead.supporting.append(other.shown)
                 lead.count = (lead.count or 0) + (other.count or 0)
                 _widen(lead, other)
                 absorbed.add(id(other))
@@ -168,7 +168,7 @@ def _merge_same_resource(drafts: list[Draft], kinds: dict[int, set[FindingKind]]
                 ):
                     continue
                 lead.refs.extend(other.refs)
-                lead.supporting.append(other.title)
+                lead.supporting.append(other.shown)
                 lead.confidence = clamp(max(lead.confidence, other.confidence) + 0.03, 0.0, MAX_CONFIDENCE)
                 _widen(lead, other)
                 kinds.setdefault(id(lead), {lead.kind}).update(kinds.get(id(other), {other.kind}))
@@ -248,7 +248,7 @@ def _merge_metric_qualifiers(drafts: list[Draft], handles: EvidenceHandles | Non
         if broad and id(narrow) not in absorbed:
             lead = min(broad, key=lambda d: (len(dims[id(d)]), -d.confidence, d.resource, d.title))
             lead.refs.extend(narrow.refs)
-            lead.supporting.append(narrow.title)
+            lead.supporting.append(narrow.shown)
             lead.confidence = clamp(max(lead.confidence, narrow.confidence), 0.0, MAX_CONFIDENCE)
             _widen(lead, narrow)
             absorbed.add(id(narrow))

@@ -12,6 +12,7 @@ from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.lambda_platform import EXIT_RE, OOM_RE, parse_report
 from opsrunbook_dagster.analysis.miner import SignatureMiner
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
+from opsrunbook_dagster.analysis.readable import example_text, log_title, window_span
 from opsrunbook_dagster.analysis.signatures import MAX_SIGNATURE_CHARS, has_stack, signature_of
 from opsrunbook_dagster.analysis.stats import clamp, poisson_sf, significance
 
@@ -126,10 +127,14 @@ def _draft(handles: EvidenceHandles, group: _Group, kind: FindingKind, extra_tit
     )
     confidence = clamp(0.5 + 0.025 * strength + bonus + (0.03 if b == 0 else 0.0), 0.0, 0.93)
     first, last = _times(handles, group.incident)
-    novelty = "new in this window (none in the baseline)" if b == 0 else f"{k / b:.1f}x the baseline ({b})"
     assert handles.logs is not None
     rows = handles.logs.rows
-    ordered = sorted(group.incident, key=lambda i: rows[i].timestamp)
+    ordered = sorted(group.incident, key=lambda i: (rows[i].timestamp, i))
+    window, baseline = window_span(handles.logs.window), window_span(handles.logs.baseline_window)
+    first_row = rows[ordered[0]]
+    text = extra_title or example_text(group.signature, first_row.message, group.frame_file)
+    against = f"the {baseline} before" if baseline else "the baseline"
+    novelty = f"new in this window (none in {against})" if b == 0 else f"{k / b:.1f}x the {b} in {against}"
     refs = [handles.ref("logs", f"/rows/{i}") for i in spread(ordered, REFS_PER_FINDING)]
     if group.baseline:
         refs.append(handles.ref("logs", f"/rows/{group.baseline[0]}"))
@@ -143,7 +148,11 @@ def _draft(handles: EvidenceHandles, group: _Group, kind: FindingKind, extra_tit
     return Draft(
         kind=kind,
         title=f"{subject}: {extra_title or group.signature}",
-        summary=f"{k} occurrences in the incident window in {group.log_group}, {novelty}; p={p_value:.2e}.",
+        headline=log_title(subject, text, k, b, window, baseline),
+        summary=(
+            f"{k} occurrences in the {window or 'incident'} window in {group.log_group}, {novelty}; first at {first_row.timestamp:%Y-%m-%d %H:%M:%S}Z: "
+            f"'{example_text(group.signature, first_row.message, group.frame_file)}'; p={p_value:.2e}."
+        ),
         resource=group.log_group,
         subject=subject,
         severity=Severity.critical if severe and k >= 10 else Severity.warning,

@@ -61,6 +61,7 @@ from opsrunbook_dagster.analysis.metric_scan import (
 )
 from opsrunbook_dagster.analysis.metric_semantics import THROTTLE_METRICS, direction_of, subject_of
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
+from opsrunbook_dagster.analysis.readable import metric_title, span
 from opsrunbook_dagster.analysis.stats import clamp, median
 
 
@@ -85,14 +86,6 @@ def _band(
 def _round(value: float) -> float:
     """Six significant digits: what a chart needs, and stable in the packet."""
     return float(f"{value:.6g}")
-
-
-def _span(seconds: float) -> str:
-    """A baseline's length for a finding: minutes up to two hours, hours up to two days, then days."""
-    hours = seconds / 3_600.0
-    if hours < 2.0:
-        return f"{seconds / 60.0:.0f} min"
-    return f"{hours:.3g} h" if hours < 48.0 else f"{hours / 24.0:.3g} d"
 
 
 def analyse_series(
@@ -123,7 +116,7 @@ def judge_series(
     if start:
         against += f" from {series.timestamps[start]:%Y-%m-%d %H:%M} on, after a level change"
     else:
-        against += f" over the {_span(window_start - times[0])} before the window"
+        against += f" over the {span(window_start - times[0])} before the window"
     counts = spec.stat in ("Sum", "SampleCount")
     integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
     s = Series(
@@ -204,6 +197,7 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
             Draft(
                 kind=kind,
                 title=f"{subject}: {spec.metric} ({spec.stat}) anomalous",
+                headline=metric_title(subject, spec.metric, spec.stat, description),
                 summary=f"{spec.namespace} {spec.metric} {spec.stat} for {subject}: {description} ({z_text}).",
                 resource=subject if spec.dimensions else f"{spec.namespace}/{spec.metric}",
                 subject=subject,

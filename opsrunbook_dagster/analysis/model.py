@@ -48,6 +48,13 @@ class Draft:
     frame_file: str | None = None
     supporting: list[str] = field(default_factory=list)
     metric: MetricBand | None = None
+    #: The title a reader sees (concrete values, the baseline); ``title`` stays the stable template
+    #: that ranking and merging order by, so readable text never changes which finding leads.
+    headline: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.headline or self.title
 
     def to_finding(self) -> Finding:
         refs = sorted(
@@ -59,7 +66,7 @@ class Draft:
             summary += " Supporting signals: " + "; ".join(sorted(self.supporting)) + "."
         return Finding(
             kind=self.kind,
-            title=self.title[:300],
+            title=self.shown[:300],
             summary=summary[:16000],
             resource=self.resource,
             severity=self.severity,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 
 from opsrunbook_dagster.cli.errors import bad_input_exits_2
+from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.cli.stack import REPO_ROOT
 from opsrunbook_dagster.evaluation.runner import evaluate, scenario_refs
 
@@ -21,9 +23,13 @@ def _mark(value: bool | None) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.repo_map:
         os.environ[REPO_MAP_ENV] = args.repo_map
-    scores = [
-        evaluate(ref, check_determinism=not args.no_determinism)[0] for ref in scenario_refs(args.paths)
-    ]
+    refs = scenario_refs(args.paths)
+    scores = []
+    with ProgressDisplay(wanted(args.json), "eval", total=len(refs)) as shown:
+        for ref in refs:
+            shown.advance(0, note=Path(ref).stem)
+            scores.append(evaluate(ref, check_determinism=not args.no_determinism)[0])
+            shown.advance(1, note=Path(ref).stem)
     with_cause = [s for s in scores if s.expected_kind != "none"]
     controls = [s for s in scores if s.expected_kind == "none"]
     owners = [s for s in scores if s.owner_repo_hit is not None]

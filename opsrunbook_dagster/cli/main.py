@@ -20,6 +20,8 @@ COMMANDS = {
     "submit": "pipeline_cmd",
     "analyze": "pipeline_cmd",
     "replay": "pipeline_cmd",
+    "incidents": "incidents_cmd",
+    "show": "incidents_cmd",
     "demo": "demo_cmd",
     "api": "api_cmd",
     "eval": "eval_cmd",

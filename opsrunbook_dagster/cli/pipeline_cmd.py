@@ -15,6 +15,7 @@ from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
+from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.inline import run_inline
 from opsrunbook_dagster.planning.flags import flags_from_env
@@ -111,15 +112,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except ReplayInProgress as exc:
         raise UsageError(str(exc)) from exc
     deadline = time.monotonic() + args.timeout
-    while (current := deps.replays.get(row.replay_id)) is not None and current.status not in TERMINAL:
-        if time.monotonic() > deadline:
-            print(
-                f"replay {row.replay_id} is still {current.status} after {args.timeout:.0f}s "
-                "(is the Dagster daemon running?)",
-                file=sys.stderr,
-            )
-            return 1
-        time.sleep(0.5)
+    with ProgressDisplay(wanted(), f"replay {row.replay_id}", total=None) as shown:
+        while (current := deps.replays.get(row.replay_id)) is not None and current.status not in TERMINAL:
+            if time.monotonic() > deadline:
+                print(
+                    f"replay {row.replay_id} is still {current.status} after {args.timeout:.0f}s "
+                    "(is the Dagster daemon running?)",
+                    file=sys.stderr,
+                )
+                return 1
+            if shown.enabled:  # one packet and one plan check per replayed run
+                done = deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{row.replay_id}#")
+                expected = 2 * len(current.run_ids) if current.run_ids else None
+                shown.update(len(done), expected, note=f"{current.status}, checks done")
+            time.sleep(0.5)
     assert current is not None
     checks = deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{row.replay_id}#")
     outcome = {

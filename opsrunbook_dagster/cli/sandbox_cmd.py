@@ -10,6 +10,7 @@ from datetime import datetime
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
+from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.cli.signals import install_stop_event
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import blind_names, bundled_names, load_scenario
@@ -95,7 +96,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
     configure_moto(endpoint)
     target = AwsTarget(region=AwsTarget.from_env().region, endpoint_url=endpoint)
     ensure_resources(target, ResourceNames.from_env())
-    report = seed_scenario(target, scenario, _parse_now(args.now))
+    with ProgressDisplay(wanted(), f"seeding {scenario.name}") as shown:
+        report = seed_scenario(
+            target, scenario, _parse_now(args.now), progress=lambda what, n: shown.advance(n, note=what)
+        )
     print_seed_report(report)
     assert report.request is not None
     print(report.request.model_dump_json(indent=2))

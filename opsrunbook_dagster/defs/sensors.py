@@ -10,6 +10,7 @@ from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.intake import Launch, oldest_pending_age_seconds, plan_tick
+from opsrunbook_dagster.pipeline.status import reject_request
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
@@ -109,7 +110,7 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
     cursor = _beat(deps.heartbeats, context.cursor, rows)
     plan = plan_tick(rows)
     for pk, reason in plan.rejections:
-        store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
+        reject_request(deps, pk, reason)
         context.log.warning(f"rejected {pk}: {reason}")
     requests: list[dg.RunRequest] = []
     slots = capacity(context.instance)

@@ -2,10 +2,8 @@
 
 from contracts.actions import ActionPlanV1, ActionResultV1
 from contracts.packet import IncidentPacketV1
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+from opsrunbook_dagster.planning.markdown_escape import md_code
+from opsrunbook_dagster.planning.markdown_escape import md_text as _cell
 
 
 def packet_markdown(packet: IncidentPacketV1, limit: int = 10) -> str:
@@ -17,7 +15,7 @@ def packet_markdown(packet: IncidentPacketV1, limit: int = 10) -> str:
     ]
     for rank, finding in enumerate(packet.findings[:limit], start=1):
         lines.append(
-            f"| {rank} | {finding.kind.value} | {finding.confidence:.2f} | `{_cell(finding.resource)}` | "
+            f"| {rank} | {finding.kind.value} | {finding.confidence:.2f} | {md_code(finding.resource)} | "
             f"{_cell(finding.title)} | {len(finding.evidence_refs)} |"
         )
     if not packet.findings:
@@ -26,7 +24,7 @@ def packet_markdown(packet: IncidentPacketV1, limit: int = 10) -> str:
         lines += [
             "",
             "**Limits**",
-            *[f"- `{_cell(limit_.code)}` {_cell(limit_.message)}" for limit_ in packet.limits[:10]],
+            *[f"- {md_code(limit_.code)} {_cell(limit_.message)}" for limit_ in packet.limits[:10]],
         ]
     return "\n".join(lines)
 
@@ -46,7 +44,7 @@ def plan_markdown(plan: ActionPlanV1, results: list[ActionResultV1] | None = Non
         outcome = (
             f"{result.status.value}"
             + (
-                f" → {result.external_ref.url or result.external_ref.key}"
+                f" → {_cell(result.external_ref.url or result.external_ref.key or '')}"
                 if result and result.external_ref
                 else ""
             )

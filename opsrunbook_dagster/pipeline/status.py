@@ -18,6 +18,16 @@ def forward(store: RequestStore, pk: str, status: str, **extra: Any) -> bool:
     return store.transition(pk, from_status=None, to_status=status, dequeue=True, forward_only=True, **extra)
 
 
+def reject_request(deps: PipelineDeps, pk: str, reason: str) -> None:
+    """A queued request the sensor cannot run: its row REJECTED and out of the queue, and the RUN
+    and META rows of its incident too when they exist (so the incident list sees REJECTED)."""
+    deps.requests.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
+    row = deps.requests.get(pk)
+    incident_id, run_id = (row.raw.get("incident_id"), row.raw.get("run_id")) if row else (None, None)
+    if incident_id and run_id and deps.incidents.run(str(incident_id), str(run_id)) is not None:
+        deps.incidents.set_run_status(str(incident_id), str(run_id), "REJECTED", reason=reason)
+
+
 def mark_run(
     deps: PipelineDeps,
     incident_id: str,

@@ -6,12 +6,17 @@ from typing import Any
 
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import SSM_PARAMETERS, ResourceNames
+from opsrunbook_dagster.stores.incident_listing import (
+    INCIDENT_LIST_ATTRIBUTES,
+    INCIDENT_LIST_INDEX,
+    backfill_listing,
+)
 
 #: Sparse index over rows waiting for a sensor: only rows with a ``queue`` attribute appear in it.
 PENDING_INDEX = "pending-by-created"
 
 
-def _table_spec(name: str, with_pending_index: bool) -> dict[str, Any]:
+def _table_spec(name: str, with_pending_index: bool, with_list_index: bool = False) -> dict[str, Any]:
     attributes = [
         {"AttributeName": "pk", "AttributeType": "S"},
         {"AttributeName": "sk", "AttributeType": "S"},
@@ -39,8 +44,27 @@ def _table_spec(name: str, with_pending_index: bool) -> dict[str, Any]:
                 "Projection": {"ProjectionType": "ALL"},
             }
         ]
+    if with_list_index:
+        attributes += INCIDENT_LIST_ATTRIBUTES
+        spec["GlobalSecondaryIndexes"] = [*spec.get("GlobalSecondaryIndexes", []), INCIDENT_LIST_INDEX]
     spec["AttributeDefinitions"] = attributes
     return spec
+
+
+def _add_list_index(dynamodb: Any, table: str) -> None:
+    """Tables made before the incident list existed get its index, and their META rows its keys."""
+    described = dynamodb.describe_table(TableName=table)["Table"]
+    if any(
+        i["IndexName"] == INCIDENT_LIST_INDEX["IndexName"]
+        for i in described.get("GlobalSecondaryIndexes", [])
+    ):
+        return
+    dynamodb.update_table(
+        TableName=table,
+        AttributeDefinitions=INCIDENT_LIST_ATTRIBUTES,
+        GlobalSecondaryIndexUpdates=[{"Create": INCIDENT_LIST_INDEX}],
+    )
+    backfill_listing(dynamodb, table)
 
 
 def ensure_resources(
@@ -61,7 +85,15 @@ def ensure_resources(
     queued = {names.incident_requests_table, names.pr_review_requests_table}
     for table in names.tables:
         if table not in existing_tables:
-            dynamodb.create_table(**_table_spec(table, with_pending_index=table in queued))
+            dynamodb.create_table(
+                **_table_spec(
+                    table,
+                    with_pending_index=table in queued,
+                    with_list_index=table == names.incidents_table,
+                )
+            )
+    if names.incidents_table in existing_tables:
+        _add_list_index(dynamodb, names.incidents_table)
     parameters: list[str] = []
     if seed_ssm:
         ssm = target.client("ssm")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,8 +65,11 @@ def _batches(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [b for b in batches if b]
 
 
-def seed_logs(logs_client: Any, scenario: Scenario, now: datetime) -> dict[str, int]:
-    """Create groups/streams as needed and write every event; returns events written per group."""
+def seed_logs(
+    logs_client: Any, scenario: Scenario, now: datetime, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Create groups/streams as needed and write every event; returns events written per group.
+    ``progress("log events", n)`` is called after each batch."""
     written: dict[str, int] = defaultdict(int)
     for (group, stream), events in render_log_events(scenario, now).items():
         try:
@@ -79,4 +83,6 @@ def seed_logs(logs_client: Any, scenario: Scenario, now: datetime) -> dict[str, 
         for batch in _batches(events):
             logs_client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
             written[group] += len(batch)
+            if progress is not None:
+                progress("log events", len(batch))
     return dict(sorted(written.items()))

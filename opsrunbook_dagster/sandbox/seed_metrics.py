@@ -6,6 +6,7 @@ import csv
 import math
 import os
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,11 @@ def metric_points(
     return points
 
 
-def seed_metrics(cloudwatch: Any, scenario: Scenario, now: datetime) -> dict[str, int]:
-    """Write every metric's points; returns points written per ``namespace/metric``."""
+def seed_metrics(
+    cloudwatch: Any, scenario: Scenario, now: datetime, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Write every metric's points; returns points written per ``namespace/metric``.
+    ``progress("metric points", n)`` is called after each call."""
     written: dict[str, int] = {}
     for index, spec in enumerate(scenario.metrics):
         dims = [{"Name": k, "Value": v} for k, v in sorted(spec.dimensions.items())]
@@ -105,6 +109,8 @@ def seed_metrics(cloudwatch: Any, scenario: Scenario, now: datetime) -> dict[str
             cloudwatch.put_metric_data(
                 Namespace=spec.namespace, MetricData=datums[start : start + POINTS_PER_CALL]
             )
+            if progress is not None:
+                progress("metric points", len(datums[start : start + POINTS_PER_CALL]))
         label = f"{spec.namespace}/{spec.metric}"
         written[label] = written.get(label, 0) + len(datums)
     return written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,12 +56,18 @@ def incident_request(scenario: Scenario, now: datetime, end: datetime | None = N
     )
 
 
-def seed_scenario(target: AwsTarget, scenario: Scenario, now: datetime | None = None) -> SeedReport:
-    """Write the scenario's logs, metrics and executions; ``now`` defaults to the wall clock."""
+def seed_scenario(
+    target: AwsTarget,
+    scenario: Scenario,
+    now: datetime | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> SeedReport:
+    """Write the scenario's logs, metrics and executions; ``now`` defaults to the wall clock.
+    ``progress(what, n)`` hears of every batch written (for a progress display)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     report = SeedReport(scenario=scenario.name, now=moment)
-    report.log_events = seed_logs(target.client("logs"), scenario, moment)
-    report.metric_points = seed_metrics(target.client("cloudwatch"), scenario, moment)
+    report.log_events = seed_logs(target.client("logs"), scenario, moment, progress)
+    report.metric_points = seed_metrics(target.client("cloudwatch"), scenario, moment, progress)
     report.executions = seed_state_machines(target.client("stepfunctions"), scenario, moment)
     end = moment
     if scenario.state_machines:

@@ -14,6 +14,7 @@ from typing import Any
 from contracts.canonical import canonical_json, format_datetime, sha256_hex
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.stores.incident_listing import LISTING_PARTITION, listed_at
 from opsrunbook_dagster.stores.queue import PENDING_INDEX, queued
 from opsrunbook_dagster.stores.resubmission import PENDING, resubmit
 from opsrunbook_dagster.stores.run_status import RESUBMITTABLE, allowed_from
@@ -141,7 +142,8 @@ class RequestStore:
             "Key": to_item({"pk": f"INCIDENT#{incident_id}", "sk": "META"}),
             "UpdateExpression": (
                 "SET created_at = if_not_exists(created_at, :now), updated_at = :now, service = :service, "
-                "environment = :env, severity = :sev, latest_run_id = :run, #s = :status, title = :title"
+                "environment = :env, severity = :sev, latest_run_id = :run, #s = :status, title = :title, "
+                "listing = :listing, listed_at = if_not_exists(listed_at, :listed)"
             ),
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": to_item(
@@ -153,6 +155,8 @@ class RequestStore:
                     ":run": run_id,
                     ":status": "REQUESTED",
                     ":title": event.title or "",
+                    ":listing": LISTING_PARTITION,
+                    ":listed": listed_at(moment, incident_id),
                 }
             ),
         }

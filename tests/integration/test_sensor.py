@@ -146,6 +146,23 @@ def test_invalid_rows_are_rejected_with_the_reason_and_kept(
     assert "queue" not in row.raw and row.body == bad["body"]
 
 
+def test_a_rejected_request_marks_its_incident_rejected(deps: PipelineDeps, resource: OpsRunbookAws) -> None:
+    outcome = deps.requests.submit(_event(9001))
+    # the stored body no longer validates (e.g. written by an older version)
+    deps.client("dynamodb").update_item(
+        TableName=deps.names.incident_requests_table,
+        Key=to_item({"pk": "EVENT#sensor-evt-9001", "sk": "REQUEST"}),
+        UpdateExpression="SET body = :b",
+        ExpressionAttributeValues=to_item({":b": '{"event_id": "sensor-evt-9001"}'}),
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        _tick(instance, resource)
+    meta = deps.incidents.meta(outcome.incident_id)
+    run = deps.incidents.run(outcome.incident_id, outcome.run_id)
+    assert meta is not None and meta["status"] == "REJECTED" and meta["reason"]
+    assert run is not None and run["status"] == "REJECTED"
+
+
 def test_each_tick_records_a_heartbeat_with_the_oldest_waiting_request(
     deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance
 ) -> None:

@@ -335,7 +335,7 @@ def test_too_few_or_merely_doubled_hits_are_not_findings() -> None:
     tripled = spread("incident", 60, group, OLD_ERROR) + spread("baseline", 20, group, OLD_ERROR)
     drafts = log_drafts(handles_from(stored(logs=logs_evidence(tripled))))
     assert [(d.count, d.baseline_count) for d in drafts] == [(60, 20)]
-    assert "3.0x the baseline (20)" in drafts[0].summary
+    assert "3.0x the 20 in the 30 min before" in drafts[0].summary
 
 
 def test_timeout_rows_become_a_lambda_timeout_finding_citing_rows() -> None:

@@ -9,7 +9,7 @@ import sys
 from contracts.evidence import MetricsEvidenceV1
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.charts.metric_charts import charted, render_charts
-from opsrunbook_dagster.planning.md_escape import md_code, md_text
+from opsrunbook_dagster.planning.markdown_escape import md_code, md_text
 from opsrunbook_dagster.planning.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from tests import factories
 from tests.charts_support import metric_finding, metrics_evidence
@@ -70,7 +70,7 @@ def test_oncall_summary_escapes_evidence_text_and_inlines_charts() -> None:
     ]
     links = packet_api_links("http://api:8000", hostile, [c.finding_id for c in charts])
     text = oncall_markdown(hostile, charts, links)
-    assert "\\<img src=y" in text and "x <img" not in text and "[link](http" not in text
+    assert "&lt;img src=y" in text and "x <img" not in text and "[link](http" not in text
     assert "\\| \\*\\*bold\\*\\*" in text
     assert f"![chart {charts[0].finding_id}](data:image/png;base64,iVBORw0KGgo" in text
     assert f"http://api:8000/v1/incidents/inc-1/charts/{charts[0].finding_id}.png" in text

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import AwareDatetime, BeforeValidator
 
 from contracts.incident_event import IncidentEventV1
-from opsrunbook_api.api.deps import IncidentsDep, OrchestratorDep, require_api_key
+from opsrunbook_api.api.deps import IncidentListDep, IncidentsDep, OrchestratorDep, require_api_key
 from opsrunbook_api.api.params import IncidentIdPath, RunIdPath
 from opsrunbook_api.examples import INCIDENT_EVENT_EXAMPLES
 from opsrunbook_api.schemas.common import error_responses
-from opsrunbook_api.schemas.incidents import IncidentOut, IntakeResponse, RunOut
+from opsrunbook_api.schemas.incidents import IncidentListOut, IncidentOut, IntakeResponse, RunOut, RunStatus
+from opsrunbook_dagster.stores.incident_listing import ListFilters
+
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def iso_datetime_text(value: object) -> object:
+    """Only an ISO 8601 date-time (Pydantic alone would also take a number as a Unix time)."""
+    if isinstance(value, str) and ISO_DATETIME.match(value):
+        return value
+    raise ValueError("must be an ISO 8601 date-time with a time zone, e.g. 2026-11-26T12:00:00Z")
+
 
 router = APIRouter(
     prefix="/v1/incidents",
@@ -58,6 +71,29 @@ def submit_incident(
         processing="delayed" if delay else "normal",
         processing_note=delay,
     )
+
+
+@router.get("", response_model=IncidentListOut)
+def list_incidents(
+    incidents: IncidentListDep,
+    status: Annotated[RunStatus | None, Query(description="Status of the latest run")] = None,
+    service: Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._/-]+$")] = None,
+    environment: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    ] = None,
+    since: Annotated[
+        AwareDatetime | None,
+        BeforeValidator(iso_datetime_text),
+        Query(description="Created at or after (ISO 8601 with zone)"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page")
+    ] = None,
+) -> IncidentListOut:
+    """Incidents, newest first, optionally filtered; follow `next_cursor` with the same filters."""
+    filters = ListFilters(status=status, service=service, environment=environment, since=since)
+    return incidents.list(filters, limit, cursor)
 
 
 @router.get("/{incident_id}", response_model=IncidentOut, responses=error_responses(404))
