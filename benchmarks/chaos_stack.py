@@ -137,7 +137,7 @@ class ChaosStack:
     def daemon_pid(self) -> int | None:
         assert self.dagster is not None and self.dagster.process is not None
         for pid in tree(self.dagster.process.pid):
-            if "dagster-daemon" in cmdline(pid) or "dagster_daemon" in cmdline(pid):
+            if "dagster._daemon" in cmdline(pid) or "dagster-daemon" in cmdline(pid):
                 return pid
         return None
 
