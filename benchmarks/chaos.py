@@ -70,19 +70,24 @@ def daemon_killed(stack: ChaosStack, base: IncidentEventV1) -> dict[str, Any]:
     time.sleep(3)
     daemon = stack.daemon_pid()
     assert daemon is not None, "no dagster-daemon process found"
-    os.kill(daemon, signal.SIGKILL)
-    killed = time.monotonic()
     readiness: list[bool | None] = []
     probe = _Sampler(stack.ready, readiness)
     probe.start()
+    stack.restarts_allowed.clear()  # the replacement takes 45 s (an ECS task would take as long)
+    os.kill(daemon, signal.SIGKILL)
+    killed = time.monotonic()
     _submit_all(stack, events[10:])  # accepted while the daemon is down: they wait in the table
+    time.sleep(max(0.0, 45 - (time.monotonic() - killed)))
+    down_samples = list(readiness)
+    stack.restarts_allowed.set()
     result = stack.outcome(events, timeout=600)
     probe.stop()
     return {
         **result,
         "recovery_s": round(time.monotonic() - killed, 1),
-        "health_not_ready_seen": any(r is False for r in readiness),
-        "health_samples": len(readiness),
+        "health_not_ready_seen": any(r is False for r in down_samples),
+        "health_samples_while_down": len(down_samples),
+        "health_ready_again": bool(readiness) and readiness[-1] is True,
     }
 
 

@@ -61,6 +61,8 @@ class ChaosStack:
     dagster: DagsterDev | None = None
     api: ApiServer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    #: cleared, the supervisor's restart of `dagster dev` waits (a slow replacement, as on ECS)
+    restarts_allowed: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> ChaosStack:
         self.sandbox, self.endpoint = start_sandbox()
@@ -69,8 +71,15 @@ class ChaosStack:
         env = {**os.environ, **client_env(self.endpoint), **fakes_cmd.live_actions_env(self.fakes)}
         self.dagster = DagsterDev(home=self.home, env=env, port=free_port())
         self.dagster.start()
+        self.restarts_allowed.set()
         self.api = ApiServer(
-            env={**env, "OPSRUNBOOK_API_KEYS": API_KEY, "DAGSTER_UI_URL": self.dagster.url},
+            env={
+                **env,
+                "OPSRUNBOOK_API_KEYS": API_KEY,
+                "DAGSTER_UI_URL": self.dagster.url,
+                # an operator's probe threshold: a sensor silent for 15 s means nothing is processing
+                "OPSRUNBOOK_ORCHESTRATOR_STALE_SECONDS": "15",
+            },
             port=free_port(),
             log_path=self.home / "api.log",
         )
@@ -78,7 +87,7 @@ class ChaosStack:
         os.environ["DAGSTER_HOME"] = str(self.home)
         supervisor = Supervisor(
             [
-                Component("Dagster (webserver + daemon)", self.dagster.probe, restart=self.dagster.start),
+                Component("Dagster (webserver + daemon)", self.dagster.probe, restart=self._restart_dagster),
                 Component("API", self.api.probe, restart=self.api.start),
             ],
             say=self._say,
@@ -86,6 +95,11 @@ class ChaosStack:
         )
         threading.Thread(target=supervisor.watch, args=(self._stop,), daemon=True).start()
         return self
+
+    def _restart_dagster(self) -> None:
+        self.restarts_allowed.wait()
+        assert self.dagster is not None
+        self.dagster.start()
 
     def _say(self, message: str) -> None:
         self.said.append(f"{time.strftime('%H:%M:%S')} {message}")
