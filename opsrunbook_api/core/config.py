@@ -51,6 +51,21 @@ class Settings(BaseSettings):
         default="/opsrunbook/github/webhook_secret",
         validation_alias="OPSRUNBOOK_GITHUB_WEBHOOK_SECRET_PARAMETER",
     )
+    github_webhook_secret_previous: SecretStr | None = Field(
+        default=None,
+        validation_alias="GITHUB_WEBHOOK_SECRET_PREVIOUS",
+        description="Also accepted while a rotation is under way (GitHub and the API change at different times).",
+    )
+    github_webhook_secret_previous_parameter: str = Field(
+        default="/opsrunbook/github/webhook_secret_previous",
+        validation_alias="OPSRUNBOOK_GITHUB_WEBHOOK_SECRET_PREVIOUS_PARAMETER",
+    )
+    secret_ttl_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        validation_alias="OPSRUNBOOK_SECRET_TTL_SECONDS",
+        description="SSM-held secrets are re-read after this long (a revoked key stops working within it).",
+    )
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -81,7 +96,7 @@ class Settings(BaseSettings):
         default=1024 * 1024, gt=0, validation_alias="OPSRUNBOOK_WEBHOOK_MAX_BODY_BYTES"
     )
 
-    @field_validator("api_keys", "github_webhook_secret", mode="before")
+    @field_validator("api_keys", "github_webhook_secret", "github_webhook_secret_previous", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value

@@ -39,12 +39,20 @@ class Outcome:
 class GitHubWebhookService:
     secret: SecretSource
     deliveries: DeliveryService
+    previous_secret: SecretSource | None = None
+
+    def _signed(self, delivery: Delivery, header: str) -> bool:
+        """The current secret, else (during a rotation) the previous one."""
+        if signature.verify(delivery.body, header, self.secret.get()):
+            return True
+        previous = self.previous_secret.get() if self.previous_secret is not None else ""
+        return bool(previous) and signature.verify(delivery.body, header, previous)
 
     def receive(self, delivery: Delivery) -> Outcome:
         """Nothing is stored unless the signature matches and the event is one we act on."""
         if not delivery.signature:
             raise InvalidSignature("X-Hub-Signature-256 header is missing")
-        if not signature.verify(delivery.body, delivery.signature, self.secret.get()):
+        if not self._signed(delivery, delivery.signature):
             raise InvalidSignature("X-Hub-Signature-256 does not match the body")
         event, delivery_id = delivery.event, delivery.delivery_id
         if not event or not EVENT_NAME.match(event):
