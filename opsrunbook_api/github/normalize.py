@@ -44,6 +44,8 @@ def parse_payload(body: bytes, content_type: str | None) -> dict[str, Any]:
             payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(f"body: not valid JSON ({exc.__class__.__name__})") from exc
+    except RecursionError as exc:  # e.g. 100k nested arrays: a 400, not a 500
+        raise PayloadError("body: JSON nested too deeply") from exc
     if not isinstance(payload, dict):
         raise PayloadError("body: the payload must be a JSON object")
     return payload

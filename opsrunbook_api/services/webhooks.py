@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,5 +73,5 @@ class GitHubWebhookService:
             raise Invalid(str(exc), {"event": event, "action": action}) from exc
         if isinstance(normalized, Ignored):
             return Outcome("ignored", event, delivery_id, action, normalized.reason)
-        stored = self.deliveries.record(normalized)
+        stored = self.deliveries.record(normalized, hashlib.sha256(delivery.body).hexdigest())
         return Outcome("accepted" if stored else "duplicate", event, delivery_id, action)

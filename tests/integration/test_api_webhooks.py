@@ -192,13 +192,38 @@ def test_every_other_example_is_acknowledged_and_not_stored(client: TestClient, 
 
 @needs_examples
 def test_redelivery_is_acknowledged_and_ignored(client: TestClient, stored: Any) -> None:
-    name, _, payload = ACCEPTED_EXAMPLES[0]
+    name, _, example = ACCEPTED_EXAMPLES[0]
+    payload = {**example, "test_nonce": uuid.uuid4().hex}  # a body no other test sent
     delivery_id = str(uuid.uuid4())
     assert deliver(client, name, payload, delivery_id=delivery_id).status_code == 202
     [first] = stored(delivery_id)
     again = deliver(client, name, payload, delivery_id=delivery_id)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert stored(delivery_id) == [first]
+
+
+@needs_examples
+def test_a_replayed_signed_body_with_a_fresh_delivery_id_is_a_duplicate(
+    client: TestClient, stored: Any
+) -> None:
+    """X-GitHub-Delivery is not signed: de-dup on the signed bytes too (before: a second row and run)."""
+    name, _, example = ACCEPTED_EXAMPLES[0]
+    body = json.dumps({**example, "test_nonce": uuid.uuid4().hex}).encode()
+    first_id, replay_id = str(uuid.uuid4()), str(uuid.uuid4())
+    assert deliver(client, name, body, delivery_id=first_id).json()["status"] == "accepted"
+    replay = deliver(client, name, body, delivery_id=replay_id)
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    assert len(stored(first_id)) == 1 and stored(replay_id) == []
+    assert not [r for r in stored() if r.get("delivery_id") == replay_id]
+
+
+def test_a_deeply_nested_signed_body_is_400(client: TestClient, stored: Any) -> None:
+    delivery_id = str(uuid.uuid4())
+    body = b"[" * 200_000 + b"]" * 200_000
+    assert_error(deliver(client, "pull_request_review", body, delivery_id=delivery_id), 400, "bad_request")
+    body = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    assert_error(deliver(client, "pull_request_review", body, delivery_id=delivery_id), 400, "bad_request")
+    assert stored(delivery_id) == []
 
 
 @needs_examples
