@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         validation_alias="OPSRUNBOOK_READINESS_DAGSTER_DAEMON",
         description="Also ask the Dagster webserver (DAGSTER_UI_URL) for its daemons' heartbeats.",
     )
+    health_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias="OPSRUNBOOK_HEALTH_CACHE_SECONDS",
+        description="Readiness (tables, bucket, orchestrator) is probed at most once per this many seconds.",
+    )
     max_body_bytes: int = Field(default=256 * 1024, gt=0, validation_alias="OPSRUNBOOK_API_MAX_BODY_BYTES")
     webhook_max_body_bytes: int = Field(
         default=1024 * 1024, gt=0, validation_alias="OPSRUNBOOK_WEBHOOK_MAX_BODY_BYTES"

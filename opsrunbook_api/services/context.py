@@ -93,4 +93,4 @@ class ApiContext:
 
     @cached_property
     def health(self) -> HealthService:
-        return HealthService(self)
+        return HealthService(self, cache_seconds=self.settings.health_cache_seconds)

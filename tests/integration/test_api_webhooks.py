@@ -22,7 +22,7 @@ from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from tests.conftest import isolated
-from tests.integration.api_support import WEBHOOK_SECRET, assert_error, scan, settings_for
+from tests.integration.api_support import KEYS, WEBHOOK_SECRET, assert_error, scan, settings_for
 
 pytestmark = pytest.mark.integration
 PREFIX = "api-wh-"
@@ -295,7 +295,7 @@ def test_webhook_secret_from_ssm(aws: AwsTarget, names: ResourceNames, stored: A
     with TestClient(create_app(settings)) as client:
         assert deliver(client, "ping", {"zen": "z"}, secret="ssm-webhook-secret").status_code == 200
         assert_error(deliver(client, "ping", {"zen": "z"}), 401)
-        health = client.get("/health")
+        health = client.get("/health/ready", headers={"X-API-Key": KEYS[0]})
         assert "ssm-webhook-secret" not in health.text
         assert health.json()["config"]["github_webhook_secret"] == {
             "source": f"ssm:{parameter}",
