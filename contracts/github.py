@@ -46,6 +46,12 @@ class GitHubPRReviewEventV1(StrictModel):
     head_sha: Name | None = None
     author_login: Name
     author_type: Name = "User"
+    author_association: Name | None = Field(
+        default=None, description="GitHub's OWNER/MEMBER/COLLABORATOR/CONTRIBUTOR/NONE/...; None: unknown."
+    )
+    head_repo: RepoName | None = Field(
+        default=None, description="The PR head's repository (a fork when != repo)."
+    )
     body: Annotated[str, StringConstraints(max_length=65536)] = ""
     review_state: Name | None = None
     review_id: int | None = None
@@ -58,6 +64,7 @@ class GitHubPRReviewEventV1(StrictModel):
 class FixDecision(StrEnum):
     apply = "apply"
     pause = "pause"
+    resume = "resume"
     requires_human = "requires_human"
     ignore = "ignore"
 

@@ -117,11 +117,13 @@ def normalize(
         fields["pr_number"] = _get(pr, "number")
         fields["head_ref"] = _opt(_opt(pr, "head"), "ref")
         fields["head_sha"] = _opt(_opt(pr, "head"), "sha")
+        fields["head_repo"] = _opt(_opt(_opt(pr, "head"), "repo"), "full_name")
         subject = _get(payload, "review" if event == "pull_request_review" else "comment")
     user = _get(subject, "user")
     fields.update(
         author_login=_get(user, "login"),
         author_type=_opt(user, "type") or "User",
+        author_association=_opt(subject, "author_association"),
         body=_opt(subject, "body") or "",
         html_url=_opt(subject, "html_url"),
     )

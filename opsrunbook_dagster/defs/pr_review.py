@@ -5,10 +5,10 @@ from typing import Any
 import dagster as dg
 
 from contracts.canonical import canonical_json
-from contracts.github import GitHubPRReviewEventV1, PRFixPlanV1
+from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.status import forward
-from opsrunbook_dagster.planning.pr_fix import plan_fix
+from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
 
 GROUP = "pr_review"
 pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
@@ -44,7 +44,16 @@ def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.Mat
     deps = aws.deps()
     event_key, plan_key = _keys(context.partition_key)
     event = deps.objects.get_model(event_key, GitHubPRReviewEventV1)
-    plan: PRFixPlanV1 = plan_fix(event)
+    pauses = deps.pr_pauses
+    plan: PRFixPlanV1 = plan_fix(event, stopped=pauses.is_stopped(event.repo, event.pr_number))
+    command = plan.decision is FixDecision.resume or (
+        plan.decision is FixDecision.pause and STOP.search(event.body)
+    )
+    if command:  # only a trusted commenter's command gets here (others are planned as ignore)
+        stopped = plan.decision is FixDecision.pause
+        pauses.set(
+            event.repo, event.pr_number, stopped=stopped, by=event.author_login, delivery_id=event.delivery_id
+        )
     stored = deps.objects.put_json(plan_key, plan)
     forward(deps.pr_reviews, f"DELIVERY#{context.partition_key}", "SUCCEEDED", decision=plan.decision.value)
     metadata: dict[str, Any] = {
