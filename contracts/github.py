@@ -9,6 +9,9 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from contracts._base import LongText, Name, Sha256, ShortText, StrictModel, UtcDatetime
 
+#: head branches of the pull requests this system opens; reviews on any other PR are never acted on
+BRANCH_PREFIX = "opsrunbook/"
+
 RepoName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from contracts.canonical import content_hash, short_hash
-from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1, ProposedEdit
+from contracts.github import BRANCH_PREFIX, FixDecision, GitHubPRReviewEventV1, PRFixPlanV1, ProposedEdit
 from opsrunbook_dagster.planning.pr_paths import refusal
 
 SUGGESTION = re.compile(r"```suggestion[^\n]*\n(.*?)```", re.S)
@@ -24,7 +24,7 @@ TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 @dataclass(frozen=True)
 class FixPolicy:
-    branch_prefix: str = "opsrunbook/"
+    branch_prefix: str = BRANCH_PREFIX
     path_allowlist: tuple[str, ...] = ("incidents/", "runbooks/")
     max_edits: int = 20
     bot_logins: frozenset[str] = field(default_factory=lambda: frozenset({"opsrunbook[bot]"}))

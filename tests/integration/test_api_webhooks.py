@@ -54,7 +54,18 @@ def _accepted(name: str, payload: dict[str, Any]) -> bool:
     return name != "issue_comment" or "pull_request" in payload.get("issue", {})
 
 
-ACCEPTED_EXAMPLES = [e for e in EXAMPLES if _accepted(e[0], e[2])]
+def _actionable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A real example made into one OpsRunbook acts on: a suggestion block, on an OpsRunbook branch."""
+    actionable = copy.deepcopy(payload)
+    subject = actionable["review" if name == "pull_request_review" else "comment"]
+    subject["body"] = (subject.get("body") or "") + "\n```suggestion\nfixed\n```"
+    if name != "issue_comment":
+        actionable["pull_request"]["head"]["ref"] = "opsrunbook/" + actionable["pull_request"]["head"]["ref"]
+    return actionable
+
+
+RAW_ACCEPTED_EXAMPLES = [e for e in EXAMPLES if _accepted(e[0], e[2])]
+ACCEPTED_EXAMPLES = [(n, i, _actionable(n, p)) for n, i, p in RAW_ACCEPTED_EXAMPLES]
 OTHER_EXAMPLES = [e for e in EXAMPLES if not _accepted(e[0], e[2])]
 
 
@@ -149,7 +160,7 @@ def _check_normalized(name: str, payload: dict[str, Any], event: GitHubPRReviewE
     ("name", "payload"),
     [pytest.param(n, p, id=f"{n}-{i}-{p['action']}") for n, i, p in ACCEPTED_EXAMPLES]
     + [
-        pytest.param("issue_comment", _pr_issue_comment(p), id=f"issue_comment-{i}-on-pr")
+        pytest.param("issue_comment", _actionable(n, _pr_issue_comment(p)), id=f"issue_comment-{i}-on-pr")
         for n, i, p in EXAMPLES
         if n == "issue_comment" and p.get("action") == "created"
     ][:1],
@@ -200,6 +211,29 @@ def test_redelivery_is_acknowledged_and_ignored(client: TestClient, stored: Any)
     again = deliver(client, name, payload, delivery_id=delivery_id)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert stored(delivery_id) == [first]
+
+
+@needs_examples
+@pytest.mark.parametrize(("name", "index", "payload"), RAW_ACCEPTED_EXAMPLES[:3])
+def test_deliveries_that_can_never_matter_are_ignored_at_intake(
+    client: TestClient, stored: Any, name: str, index: int, payload: dict[str, Any]
+) -> None:
+    """Before: stored (a row, a run) though the planner could only ignore them."""
+    delivery_id = str(uuid.uuid4())
+    response = deliver(client, name, payload, delivery_id=delivery_id)
+    assert response.status_code == 202 and response.json()["status"] == "ignored"
+    assert response.json()["reason"] in (
+        "no /opsrunbook command and no suggestion block",
+        f"not an OpsRunbook pull request (head branch {payload['pull_request']['head']['ref']!r})",
+    )
+    command = copy.deepcopy(payload)
+    command["review" if name == "pull_request_review" else "comment"]["body"] = "/opsrunbook stop"
+    response = deliver(client, name, command, delivery_id=delivery_id)
+    assert (
+        response.json()["status"] == "ignored"
+        and "not an OpsRunbook pull request" in response.json()["reason"]
+    )
+    assert stored(delivery_id) == []
 
 
 @needs_examples

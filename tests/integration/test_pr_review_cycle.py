@@ -125,3 +125,20 @@ def test_stop_is_kept_per_pull_request_until_resume(
     )
     after = _plan(sandbox, client, deps, _review_comment(suggestion.format(n=9), branch))
     assert after.decision.value == "apply" and after.edits[0].replacement == "timeout: 9s\n"
+
+
+def test_pr_review_runs_per_tick_are_capped(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: every pending delivery (up to 50) became a run in one tick."""
+    for n in range(3):
+        body = f"```suggestion\ntimeout: {n}s\n```"
+        payload = _review_comment(body, "opsrunbook/incident-inc-cap")
+        assert deliver(client, "pull_request_review_comment", payload).status_code == 202
+    monkeypatch.setenv("OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK", "2")
+    resource = OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = pr_review_sensor(dg.build_sensor_context(instance=instance, resources={"aws": resource}))
+    assert len(tick.run_requests or []) == 2  # type: ignore[union-attr]
