@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         validation_alias="OPSRUNBOOK_READINESS_DAGSTER_DAEMON",
         description="Also ask the Dagster webserver (DAGSTER_UI_URL) for its daemons' heartbeats.",
     )
+    rate_limit_per_minute: float = Field(
+        default=0.0,
+        ge=0,
+        validation_alias="OPSRUNBOOK_RATE_LIMIT_PER_MINUTE",
+        description="Requests per API key per minute, per process (0: off, the local default).",
+    )
+    rate_limit_burst: int = Field(default=30, ge=1, validation_alias="OPSRUNBOOK_RATE_LIMIT_BURST")
     health_cache_seconds: float = Field(
         default=5.0,
         ge=0,

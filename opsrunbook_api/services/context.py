@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from opsrunbook_api.core.config import Settings
+from opsrunbook_api.core.rate_limit import RateLimiter
 from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.deliveries import DeliveryService
@@ -59,6 +60,10 @@ class ApiContext:
             settings.github_webhook_secret_previous_parameter,
             optional=True,
         )
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(self.settings.rate_limit_per_minute, self.settings.rate_limit_burst)
 
     @cached_property
     def incidents(self) -> IncidentService:

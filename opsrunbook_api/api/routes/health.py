@@ -31,7 +31,7 @@ def health(service: HealthDep) -> JSONResponse:
     dependencies=[Depends(require_api_key)],
     responses={
         503: {"model": HealthOut, "description": "Alive, but a table, the bucket or the orchestrator is not"},
-        **error_responses(401, 403),
+        **error_responses(401, 403, 429),
     },
 )
 def ready(service: HealthDep) -> JSONResponse:
