@@ -108,4 +108,6 @@ def test_a_window_before_2000_is_refused_at_intake(year: int) -> None:
     start = datetime(year, 1, 2, tzinfo=UTC)
     with pytest.raises(ValidationError, match="before 2000-01-01"):
         _event({"log_groups": ["/a"]}, start=start)
-    metric_lookback(_event({"log_groups": ["/a"]}).time_window)  # an accepted window has room for its lookback
+    metric_lookback(
+        _event({"log_groups": ["/a"]}).time_window
+    )  # an accepted window has room for its lookback
