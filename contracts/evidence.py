@@ -8,6 +8,14 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from contracts._base import LongText, Name, ShortText, StrictModel, TimeWindow, UtcDatetime
+from contracts.limits import (
+    DimensionNameText,
+    DimensionValueText,
+    LogGroupText,
+    MetricLabelText,
+    MetricNameText,
+    NamespaceText,
+)
 
 Collector = Literal["logs", "metrics", "stepfn"]
 COLLECTORS: tuple[Collector, ...] = ("logs", "metrics", "stepfn")
@@ -75,7 +83,7 @@ class LogQuery(StrictModel):
         default=None, description="Not written (random per query): see the object's S3 metadata (query-ids)."
     )
     window: WindowName
-    log_groups: list[Name]
+    log_groups: list[LogGroupText]
     query_string: LongText
     start: UtcDatetime
     end: UtcDatetime
@@ -89,7 +97,7 @@ class LogQuery(StrictModel):
 class LogRow(StrictModel):
     window: WindowName
     timestamp: UtcDatetime
-    log_group: Name
+    log_group: LogGroupText
     log_stream: Annotated[str, StringConstraints(max_length=512)] = ""
     message: str
     truncated: bool = False
@@ -107,18 +115,18 @@ class LogsEvidenceV1(EvidenceBase):
 
 class MetricSpec(StrictModel):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][A-Za-z0-9_]{0,254}$")]
-    namespace: Name
-    metric: Name
-    dimensions: dict[Name, Name] = Field(default_factory=dict)
+    namespace: NamespaceText
+    metric: MetricNameText
+    dimensions: dict[DimensionNameText, DimensionValueText] = Field(default_factory=dict)
     stat: Name
     period: int
-    label: Name
+    label: MetricLabelText
     origin: Literal["hint", "lambda", "stepfn"] = "hint"
 
 
 class MetricSeries(StrictModel):
     id: Name
-    label: Name
+    label: MetricLabelText
     status_code: Name
     timestamps: list[UtcDatetime] = Field(default_factory=list)
     values: list[float] = Field(default_factory=list)

@@ -9,6 +9,9 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from contracts._base import LongText, Name, Sha256, ShortText, StrictModel, UtcDatetime
 
+#: head branches of the pull requests this system opens; reviews on any other PR are never acted on
+BRANCH_PREFIX = "opsrunbook/"
+
 RepoName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 
 
@@ -46,6 +49,12 @@ class GitHubPRReviewEventV1(StrictModel):
     head_sha: Name | None = None
     author_login: Name
     author_type: Name = "User"
+    author_association: Name | None = Field(
+        default=None, description="GitHub's OWNER/MEMBER/COLLABORATOR/CONTRIBUTOR/NONE/...; None: unknown."
+    )
+    head_repo: RepoName | None = Field(
+        default=None, description="The PR head's repository (a fork when != repo)."
+    )
     body: Annotated[str, StringConstraints(max_length=65536)] = ""
     review_state: Name | None = None
     review_id: int | None = None
@@ -58,6 +67,7 @@ class GitHubPRReviewEventV1(StrictModel):
 class FixDecision(StrEnum):
     apply = "apply"
     pause = "pause"
+    resume = "resume"
     requires_human = "requires_human"
     ignore = "ignore"
 

@@ -9,12 +9,22 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from contracts._base import Name, Severity, StrictModel, TimeWindow
 from contracts.ids import INCIDENT_ID_PATTERN, derive_incident_id, derive_run_id
+from contracts.limits import (
+    DIMENSION_NAME_MAX,
+    DIMENSION_VALUE_MAX,
+    EARLIEST_WINDOW_START,
+    LOG_GROUP_NAME_MAX,
+    METRIC_NAMESPACE_MAX,
+    MetricNameText,
+)
 
 MAX_WINDOW = timedelta(days=7)
 #: How far in the future a window may end (client clock skew).
 FUTURE_SKEW = timedelta(minutes=5)
 
-LogGroupName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$")]
+LogGroupName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=rf"^[.\-_/#A-Za-z0-9]{{1,{LOG_GROUP_NAME_MAX}}}$")
+]
 LambdaRef = Annotated[
     str,
     StringConstraints(
@@ -30,16 +40,22 @@ StateMachineRef = Annotated[
     ),
 ]
 ResourceRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
-DimensionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-DimensionValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
+DimensionKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DIMENSION_NAME_MAX)
+]
+DimensionValue = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DIMENSION_VALUE_MAX)
+]
 STAT_PATTERN = r"^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts)\d{1,2}(\.\d{1,2})?|p100)$"
 
 
 class MetricQuery(StrictModel):
     """One explicit GetMetricData-style query from the caller."""
 
-    namespace: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^:].*$")]
-    metric: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    namespace: Annotated[
+        str, StringConstraints(min_length=1, max_length=METRIC_NAMESPACE_MAX, pattern=r"^[^:].*$")
+    ]
+    metric: MetricNameText
     dimensions: dict[DimensionKey, DimensionValue] = Field(default_factory=dict, max_length=30)
     stat: Annotated[str, StringConstraints(pattern=STAT_PATTERN)] = "Average"
 
@@ -89,6 +105,8 @@ class IncidentEventV1(StrictModel):
     @field_validator("time_window")
     @classmethod
     def _bounded_window(cls, window: TimeWindow) -> TimeWindow:
+        if window.start < EARLIEST_WINDOW_START:
+            raise ValueError(f"time_window.start is before {EARLIEST_WINDOW_START.date().isoformat()}")
         if window.end - window.start > MAX_WINDOW:
             raise ValueError("time_window is longer than 7 days")
         if window.end > datetime.now(UTC) + FUTURE_SKEW:

@@ -9,6 +9,7 @@ from pydantic import Field
 from contracts._base import Name, Sha256, StrictModel, TimeWindow
 from contracts.canonical import sha256_hex
 from contracts.evidence import Collector, EvidenceBase, SourceStatus
+from contracts.limits import LogGroupText
 
 
 class SnapshotItem(StrictModel):
@@ -38,7 +39,7 @@ class SnapshotItem(StrictModel):
 
 class TopSignature(StrictModel):
     signature: str
-    log_group: Name
+    log_group: LogGroupText
     count: int
     baseline_count: int
 

@@ -73,13 +73,8 @@ HealthDep = Annotated[HealthService, Depends(get_health)]
 OrchestratorDep = Annotated[OrchestratorStatus | None, Depends(get_orchestrator)]
 
 
-def require_api_key(
-    context: ContextDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-    api_key: Annotated[str | None, Security(api_key_scheme)],
-) -> None:
+def authenticate(context: ApiContext, candidate: str | None) -> None:
     """401 without a key, 403 with a key that matches none of the configured ones."""
-    candidate = api_key or (bearer.credentials if bearer and bearer.scheme.lower() == "bearer" else None)
     outcome = check_api_key(candidate, context.api_keys)
     if outcome is KeyCheck.missing:
         raise ApiError(
@@ -89,3 +84,22 @@ def require_api_key(
         )
     if outcome is KeyCheck.invalid:
         raise ApiError(403, "the API key is not valid")
+
+
+def key_from_headers(request: Request) -> str | None:
+    """The key as ``require_api_key``'s security schemes read it (X-API-Key first, then Bearer)."""
+    given = request.headers.get("x-api-key")
+    if given:
+        return given
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+def require_api_key(
+    context: ContextDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> None:
+    """The key check as a dependency (and the security schemes in the OpenAPI document)."""
+    candidate = api_key or (bearer.credentials if bearer and bearer.scheme.lower() == "bearer" else None)
+    authenticate(context, candidate)

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
         default="/opsrunbook/github/webhook_secret",
         validation_alias="OPSRUNBOOK_GITHUB_WEBHOOK_SECRET_PARAMETER",
     )
+    github_webhook_secret_previous: SecretStr | None = Field(
+        default=None,
+        validation_alias="GITHUB_WEBHOOK_SECRET_PREVIOUS",
+        description="Also accepted while a rotation is under way (GitHub and the API change at different times).",
+    )
+    github_webhook_secret_previous_parameter: str = Field(
+        default="/opsrunbook/github/webhook_secret_previous",
+        validation_alias="OPSRUNBOOK_GITHUB_WEBHOOK_SECRET_PREVIOUS_PARAMETER",
+    )
+    secret_ttl_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        validation_alias="OPSRUNBOOK_SECRET_TTL_SECONDS",
+        description="SSM-held secrets are re-read after this long (a revoked key stops working within it).",
+    )
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -82,12 +97,27 @@ class Settings(BaseSettings):
         validation_alias="OPSRUNBOOK_READINESS_DAGSTER_DAEMON",
         description="Also ask the Dagster webserver (DAGSTER_UI_URL) for its daemons' heartbeats.",
     )
+    rate_limit_per_minute: float = Field(
+        default=0.0,
+        ge=0,
+        validation_alias="OPSRUNBOOK_RATE_LIMIT_PER_MINUTE",
+        description="Requests per API key per minute, per process (0: off, the local default).",
+    )
+    rate_limit_burst: int = Field(default=30, ge=1, validation_alias="OPSRUNBOOK_RATE_LIMIT_BURST")
+    health_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias="OPSRUNBOOK_HEALTH_CACHE_SECONDS",
+        description="Readiness (tables, bucket, orchestrator) is probed at most once per this many seconds.",
+    )
     max_body_bytes: int = Field(default=256 * 1024, gt=0, validation_alias="OPSRUNBOOK_API_MAX_BODY_BYTES")
     webhook_max_body_bytes: int = Field(
         default=1024 * 1024, gt=0, validation_alias="OPSRUNBOOK_WEBHOOK_MAX_BODY_BYTES"
     )
 
-    @field_validator("api_keys", "cursor_secret", "github_webhook_secret", mode="before")
+    @field_validator(
+        "api_keys", "cursor_secret", "github_webhook_secret", "github_webhook_secret_previous", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value

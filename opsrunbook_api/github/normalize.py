@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 
-from contracts.github import GitHubPRReviewEventV1
+from contracts.github import BRANCH_PREFIX, GitHubPRReviewEventV1
 from contracts.registry import first_error
 
 #: event → actions that become a PR review request; everything else is acknowledged and ignored.
@@ -21,6 +22,8 @@ ACCEPTED: dict[str, frozenset[str]] = {
     "issue_comment": frozenset({"created"}),
 }
 DIFF_HUNK_MAX = 16384
+#: what the fix planner acts on: a suggestion block or an /opsrunbook command
+ACTIONABLE = re.compile(r"(?im)```suggestion|^\s*/opsrunbook\s+\w")
 
 
 class PayloadError(ValueError):
@@ -44,6 +47,8 @@ def parse_payload(body: bytes, content_type: str | None) -> dict[str, Any]:
             payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(f"body: not valid JSON ({exc.__class__.__name__})") from exc
+    except RecursionError as exc:  # e.g. 100k nested arrays: a 400, not a 500
+        raise PayloadError("body: JSON nested too deeply") from exc
     if not isinstance(payload, dict):
         raise PayloadError("body: the payload must be a JSON object")
     return payload
@@ -93,6 +98,17 @@ def _inline(comment: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _never_acted_on(fields: Mapping[str, Any]) -> str | None:
+    """Why the fix planner could only ignore this delivery (so it is not stored), or None."""
+    head_ref = fields.get("head_ref")
+    if isinstance(head_ref, str) and not head_ref.startswith(BRANCH_PREFIX):
+        return f"not an OpsRunbook pull request (head branch {head_ref[:100]!r})"
+    body = fields.get("body")
+    if not isinstance(body, str) or not ACTIONABLE.search(body):
+        return "no /opsrunbook command and no suggestion block"
+    return None
+
+
 def normalize(
     event: str, delivery_id: str, payload: Mapping[str, Any], received_at: datetime
 ) -> GitHubPRReviewEventV1 | Ignored:
@@ -115,11 +131,13 @@ def normalize(
         fields["pr_number"] = _get(pr, "number")
         fields["head_ref"] = _opt(_opt(pr, "head"), "ref")
         fields["head_sha"] = _opt(_opt(pr, "head"), "sha")
+        fields["head_repo"] = _opt(_opt(_opt(pr, "head"), "repo"), "full_name")
         subject = _get(payload, "review" if event == "pull_request_review" else "comment")
     user = _get(subject, "user")
     fields.update(
         author_login=_get(user, "login"),
         author_type=_opt(user, "type") or "User",
+        author_association=_opt(subject, "author_association"),
         body=_opt(subject, "body") or "",
         html_url=_opt(subject, "html_url"),
     )
@@ -129,6 +147,9 @@ def normalize(
         fields["comment_id"] = _opt(subject, "id")
     if event == "pull_request_review_comment":
         fields.update(review_id=_opt(subject, "pull_request_review_id"), inline=_inline(subject))
+    irrelevant = _never_acted_on(fields)
+    if irrelevant is not None:
+        return Ignored(irrelevant)
     try:
         return GitHubPRReviewEventV1.model_validate(fields)
     except ValidationError as exc:

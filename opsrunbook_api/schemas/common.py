@@ -41,6 +41,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicts with what is stored",
         413: "Body larger than the limit",
         422: "Request failed validation (the message names the field)",
+        429: "Too many requests for this API key (see `Retry-After`)",
         500: "Internal error, or a stored object failed its sha256 check (`integrity_error`)",
         503: "A dependency (AWS, a secret) is unavailable",
     }

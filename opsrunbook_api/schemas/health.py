@@ -32,3 +32,10 @@ class HealthOut(BaseModel):
     ready: bool
     checks: dict[str, CheckOut]
     config: ConfigSummary
+
+
+class HealthSummaryOut(BaseModel):
+    """What an unauthenticated probe learns: two booleans."""
+
+    live: bool
+    ready: bool

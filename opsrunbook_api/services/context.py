@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pydantic import SecretStr
+
 from opsrunbook_api.core.config import Settings
+from opsrunbook_api.core.rate_limit import RateLimiter
 from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.deliveries import DeliveryService
@@ -29,20 +32,40 @@ class ApiContext:
         self.deps = PipelineDeps(target=self.settings.aws_target(), names=self.settings.resource_names())
 
     def _ssm(self) -> Any:
-        return self.deps.client("ssm", max_attempts=2, read_timeout=10.0)
+        # bounded: a request that has to refresh waits at most ~3 s (others are served the cached value)
+        return self.deps.client("ssm", max_attempts=1, read_timeout=3.0)
+
+    def _secret(
+        self, name: str, value: SecretStr | None, parameter: str, optional: bool = False
+    ) -> SecretSource:
+        return SecretSource(
+            name, value, parameter, self._ssm, ttl=self.settings.secret_ttl_seconds, optional=optional
+        )
 
     @cached_property
     def api_keys(self) -> SecretSource:
-        return SecretSource("API keys", self.settings.api_keys, self.settings.api_keys_parameter, self._ssm)
+        return self._secret("API keys", self.settings.api_keys, self.settings.api_keys_parameter)
 
     @cached_property
     def webhook_secret(self) -> SecretSource:
-        return SecretSource(
-            "GitHub webhook secret",
-            self.settings.github_webhook_secret,
-            self.settings.github_webhook_secret_parameter,
-            self._ssm,
+        settings = self.settings
+        return self._secret(
+            "GitHub webhook secret", settings.github_webhook_secret, settings.github_webhook_secret_parameter
         )
+
+    @cached_property
+    def previous_webhook_secret(self) -> SecretSource:
+        settings = self.settings
+        return self._secret(
+            "previous GitHub webhook secret",
+            settings.github_webhook_secret_previous,
+            settings.github_webhook_secret_previous_parameter,
+            optional=True,
+        )
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(self.settings.rate_limit_per_minute, self.settings.rate_limit_burst)
 
     @cached_property
     def incidents(self) -> IncidentService:
@@ -71,7 +94,7 @@ class ApiContext:
 
     @cached_property
     def webhooks(self) -> GitHubWebhookService:
-        return GitHubWebhookService(self.webhook_secret, self.deliveries)
+        return GitHubWebhookService(self.webhook_secret, self.deliveries, self.previous_webhook_secret)
 
     @cached_property
     def orchestrator(self) -> OrchestratorStatus | None:
@@ -86,4 +109,4 @@ class ApiContext:
 
     @cached_property
     def health(self) -> HealthService:
-        return HealthService(self)
+        return HealthService(self, cache_seconds=self.settings.health_cache_seconds)

@@ -20,8 +20,13 @@ class DeliveryService:
     dynamodb: Any
     table: str
 
-    def record(self, event: GitHubPRReviewEventV1) -> bool:
-        """Store the normalized event for the sensor; False if this delivery id was already stored."""
+    def record(self, event: GitHubPRReviewEventV1, signed_sha256: str | None = None) -> bool:
+        """Store the normalized event for the sensor; False if this delivery id was already stored,
+        or (``signed_sha256``) the same signed body was, under any delivery id.
+
+        ``X-GitHub-Delivery`` is not covered by the signature: a captured delivery replayed with a
+        fresh id would otherwise be a new request. A ``SIGNED#<sha256 of the raw body>`` row is
+        written in the same transaction (it has no ``queue``, so the sensor never sees it)."""
         body = canonical_json(event).decode("utf-8")
         item = {
             "pk": delivery_pk(event.delivery_id),
@@ -38,11 +43,32 @@ class DeliveryService:
             "body": body,
             "body_sha256": sha256_hex(body.encode("utf-8")),
         }
+        put = {
+            "TableName": self.table,
+            "Item": to_item(item),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if signed_sha256 is None:
+            try:
+                self.dynamodb.put_item(**put)
+            except self.dynamodb.exceptions.ConditionalCheckFailedException:
+                return False
+            return True
+        guard = {"pk": f"SIGNED#{signed_sha256}", "sk": "EVENT", "delivery_id": event.delivery_id}
         try:
-            self.dynamodb.put_item(
-                TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            self.dynamodb.transact_write_items(
+                TransactItems=[
+                    {"Put": put},
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": to_item(guard),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
             )
-        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+        except self.dynamodb.exceptions.TransactionCanceledException:
             return False
         return True
 

@@ -3,9 +3,11 @@ processing what it stores (services/orchestrator.py)?"""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -51,6 +53,10 @@ def _bucket(s3: Any, bucket: str) -> CheckOut:
 @dataclass
 class HealthService:
     context: ApiContext
+    cache_seconds: float = 5.0
+    clock: Callable[[], float] = time.monotonic
+    _last: tuple[float, HealthOut] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _clients(self) -> tuple[Any, Any]:
         deps = self.context.deps
@@ -60,6 +66,17 @@ class HealthService:
         )
 
     def check(self) -> HealthOut:
+        """The last report if younger than ``cache_seconds`` (a probe storm makes no AWS calls),
+        else a fresh one; one caller refreshes at a time."""
+        with self._lock:
+            last = self._last
+            if last is not None and self.clock() - last[0] < self.cache_seconds:
+                return last[1]
+            report = self._check()
+            self._last = (self.clock(), report)
+            return report
+
+    def _check(self) -> HealthOut:
         """Every table and the bucket, probed concurrently (one slow dependency costs one timeout)."""
         names = self.context.deps.names
         probes: dict[str, Callable[[], CheckOut]] = {}

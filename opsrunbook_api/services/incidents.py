@@ -16,6 +16,21 @@ from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.requests_table import SubmitOutcome
 from opsrunbook_dagster.stores.run_status import STATUS_RANK
 
+#: what a run's status needs from its RUN row and its request row (never the stored request body)
+RUN_FIELDS = (
+    "pk",
+    "sk",
+    "run_id",
+    "event_id",
+    "partition_key",
+    "status",
+    "reason",
+    "created_at",
+    "updated_at",
+    "dagster_run_id",
+)
+REQUEST_FIELDS = ("pk", "sk", "status", "reason", "created_at", "dagster_run_id")
+
 
 def _str(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
@@ -68,8 +83,8 @@ class IncidentService:
         return meta
 
     def run_rows(self, incident_id: str) -> list[dict[str, Any]]:
-        """Every RUN row of the incident, oldest first."""
-        rows = self.deps.incidents.rows(incident_id, "RUN#")
+        """Every RUN row of the incident, oldest first, without the request bodies."""
+        rows = self.deps.incidents.rows(incident_id, "RUN#", fields=RUN_FIELDS)
         return sorted(rows, key=lambda r: (str(r.get("created_at", "")), str(r.get("run_id", ""))))
 
     def run_ids_newest_first(self, incident_id: str) -> list[str]:
@@ -106,7 +121,7 @@ class IncidentService:
         status, reason = str(row.get("status", "REQUESTED")), _str(row.get("reason"))
         dagster_run_id = _str(row.get("dagster_run_id"))
         event_id = _str(row.get("event_id"))
-        request_row = self.deps.requests.get(f"EVENT#{event_id}") if event_id else None
+        request_row = self.deps.requests.get(f"EVENT#{event_id}", REQUEST_FIELDS) if event_id else None
         if request_row is not None:
             # The RUN row and the request row have different writers (the intake sensor moves the
             # request row to SCHEDULED/REJECTED; the run's own writes reach both), so the run's

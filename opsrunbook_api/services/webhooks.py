@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,12 +40,20 @@ class Outcome:
 class GitHubWebhookService:
     secret: SecretSource
     deliveries: DeliveryService
+    previous_secret: SecretSource | None = None
+
+    def _signed(self, delivery: Delivery, header: str) -> bool:
+        """The current secret, else (during a rotation) the previous one."""
+        if signature.verify(delivery.body, header, self.secret.get()):
+            return True
+        previous = self.previous_secret.get() if self.previous_secret is not None else ""
+        return bool(previous) and signature.verify(delivery.body, header, previous)
 
     def receive(self, delivery: Delivery) -> Outcome:
         """Nothing is stored unless the signature matches and the event is one we act on."""
         if not delivery.signature:
             raise InvalidSignature("X-Hub-Signature-256 header is missing")
-        if not signature.verify(delivery.body, delivery.signature, self.secret.get()):
+        if not self._signed(delivery, delivery.signature):
             raise InvalidSignature("X-Hub-Signature-256 does not match the body")
         event, delivery_id = delivery.event, delivery.delivery_id
         if not event or not EVENT_NAME.match(event):
@@ -64,5 +73,5 @@ class GitHubWebhookService:
             raise Invalid(str(exc), {"event": event, "action": action}) from exc
         if isinstance(normalized, Ignored):
             return Outcome("ignored", event, delivery_id, action, normalized.reason)
-        stored = self.deliveries.record(normalized)
+        stored = self.deliveries.record(normalized, hashlib.sha256(delivery.body).hexdigest())
         return Outcome("accepted" if stored else "duplicate", event, delivery_id, action)

@@ -1,14 +1,15 @@
 """The PR review cycle: pr-review-requests rows → pr_reviews partitions → pr_review_event → pr_fix_plan."""
 
+import os
 from typing import Any
 
 import dagster as dg
 
 from contracts.canonical import canonical_json
-from contracts.github import GitHubPRReviewEventV1, PRFixPlanV1
+from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.status import forward
-from opsrunbook_dagster.planning.pr_fix import plan_fix
+from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
 
 GROUP = "pr_review"
 pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
@@ -44,7 +45,16 @@ def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.Mat
     deps = aws.deps()
     event_key, plan_key = _keys(context.partition_key)
     event = deps.objects.get_model(event_key, GitHubPRReviewEventV1)
-    plan: PRFixPlanV1 = plan_fix(event)
+    pauses = deps.pr_pauses
+    plan: PRFixPlanV1 = plan_fix(event, stopped=pauses.is_stopped(event.repo, event.pr_number))
+    command = plan.decision is FixDecision.resume or (
+        plan.decision is FixDecision.pause and STOP.search(event.body)
+    )
+    if command:  # only a trusted commenter's command gets here (others are planned as ignore)
+        stopped = plan.decision is FixDecision.pause
+        pauses.set(
+            event.repo, event.pr_number, stopped=stopped, by=event.author_login, delivery_id=event.delivery_id
+        )
     stored = deps.objects.put_json(plan_key, plan)
     forward(deps.pr_reviews, f"DELIVERY#{context.partition_key}", "SUCCEEDED", decision=plan.decision.value)
     metadata: dict[str, Any] = {
@@ -64,12 +74,19 @@ pr_review_job = dg.define_asset_job(
 )
 
 
+def runs_per_tick() -> int:
+    """At most this many PR-review runs per sensor tick (OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK, default
+    10): a burst of review comments queues in the table instead of flooding the run queue."""
+    raw = os.environ.get("OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK", "10")
+    return max(1, int(raw)) if raw.isdigit() else 10
+
+
 @dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
     """Each stored delivery becomes one partition and one run (run_key = delivery id)."""
     store = aws.deps().pr_reviews
     requests = []
-    for row in store.pending(limit=50):
+    for row in store.pending(limit=runs_per_tick()):
         delivery_id = row.pk.split("#", 1)[-1]
         try:
             GitHubPRReviewEventV1.model_validate_json(row.body)

@@ -13,6 +13,7 @@ from opsrunbook_dagster.collectors.budgets import Budgets
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.incidents_table import IncidentStore
 from opsrunbook_dagster.stores.objects import ObjectStore
+from opsrunbook_dagster.stores.pr_pauses import PRPauseStore
 from opsrunbook_dagster.stores.replays import ReplayStore
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
@@ -78,6 +79,11 @@ class PipelineDeps:
             self.names.incidents_table,
             row_sk="EVENT",
         )
+
+    @cached_property
+    def pr_pauses(self) -> PRPauseStore:
+        """``/opsrunbook stop`` in force per pull request."""
+        return PRPauseStore(self.client("dynamodb"), self.names.pr_review_requests_table)
 
     @cached_property
     def incidents(self) -> IncidentStore:

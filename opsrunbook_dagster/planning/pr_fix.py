@@ -7,19 +7,24 @@ ignored, and only PRs whose head branch this system opened (``opsrunbook/…``) 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
 from contracts.canonical import content_hash, short_hash
-from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1, ProposedEdit
+from contracts.github import BRANCH_PREFIX, FixDecision, GitHubPRReviewEventV1, PRFixPlanV1, ProposedEdit
+from opsrunbook_dagster.planning.pr_paths import refusal
 
 SUGGESTION = re.compile(r"```suggestion[^\n]*\n(.*?)```", re.S)
 STOP = re.compile(r"(?im)^\s*/opsrunbook\s+stop\b")
+RESUME = re.compile(r"(?im)^\s*/opsrunbook\s+resume\b")
+#: GitHub's author_association values of people with write access to the repository
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 @dataclass(frozen=True)
 class FixPolicy:
-    branch_prefix: str = "opsrunbook/"
+    branch_prefix: str = BRANCH_PREFIX
     path_allowlist: tuple[str, ...] = ("incidents/", "runbooks/")
     max_edits: int = 20
     bot_logins: frozenset[str] = field(default_factory=lambda: frozenset({"opsrunbook[bot]"}))
@@ -52,22 +57,52 @@ def _edits(event: GitHubPRReviewEventV1) -> list[ProposedEdit]:
     return edits
 
 
-def plan_fix(event: GitHubPRReviewEventV1, policy: FixPolicy | None = None) -> PRFixPlanV1:
+def _overlapping(edits: list[ProposedEdit]) -> str | None:
+    ordered = sorted(edits, key=lambda e: (e.path, e.start_line, e.end_line))
+    for before, after in itertools.pairwise(ordered):
+        if before.path == after.path and after.start_line <= before.end_line:
+            return f"overlapping edits of {after.path} lines {after.start_line}-{before.end_line}"
+    return None
+
+
+def _untrusted(event: GitHubPRReviewEventV1, policy: FixPolicy) -> str | None:
+    """Why this commenter or pull request may not drive the cycle at all, or None."""
+    if _is_bot(event, policy):
+        return f"comment by bot {event.author_login}"
+    if event.head_ref is not None and not event.head_ref.startswith(policy.branch_prefix):
+        return f"not an OpsRunbook pull request (head {event.head_ref})"
+    if event.author_association not in TRUSTED_ASSOCIATIONS:
+        return f"{event.author_login} has no write access (author_association {event.author_association})"
+    if event.head_repo is not None and event.head_repo != event.repo:
+        return f"head repository {event.head_repo} is not {event.repo} (fork)"
+    return None
+
+
+def plan_fix(
+    event: GitHubPRReviewEventV1, policy: FixPolicy | None = None, *, stopped: bool = False
+) -> PRFixPlanV1:
+    """``stopped``: ``/opsrunbook stop`` is in force on this PR (until ``/opsrunbook resume``)."""
     policy = policy or FixPolicy()
     edits: list[ProposedEdit] = []
-    if _is_bot(event, policy):
-        decision, reason = FixDecision.ignore, f"comment by bot {event.author_login}"
-    elif event.head_ref is not None and not event.head_ref.startswith(policy.branch_prefix):
-        decision, reason = FixDecision.ignore, f"not an OpsRunbook pull request (head {event.head_ref})"
+    untrusted = _untrusted(event, policy)
+    if untrusted is not None:
+        decision, reason = FixDecision.ignore, untrusted
     elif STOP.search(event.body):
         decision, reason = FixDecision.pause, f"/opsrunbook stop by {event.author_login}"
+    elif RESUME.search(event.body):
+        decision, reason = FixDecision.resume, f"/opsrunbook resume by {event.author_login}"
+    elif stopped:
+        decision, reason = FixDecision.pause, "paused: /opsrunbook stop is in force on this pull request"
     elif event.head_ref is None:
         decision, reason = FixDecision.requires_human, "head branch unknown for this event (issue comment)"
     else:
         edits = _edits(event)
-        outside = sorted({e.path for e in edits if not e.path.startswith(policy.path_allowlist)})
+        outside = sorted({r for e in edits if (r := refusal(e.path, policy.path_allowlist)) is not None})
+        overlap = _overlapping(edits)
         if not edits:
             decision, reason = FixDecision.requires_human, "no suggestion block to apply"
+        elif overlap:
+            decision, reason, edits = FixDecision.requires_human, overlap, []
         elif outside:
             decision, reason, edits = (
                 FixDecision.requires_human,

@@ -15,6 +15,7 @@ from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import from_item, to_item
 from opsrunbook_dagster.stores.row_update import update_row
 from opsrunbook_dagster.stores.run_status import allowed_from
+from opsrunbook_dagster.stores.serialization import projection
 
 
 def _now() -> str:
@@ -41,10 +42,16 @@ class IncidentStore:
         return self._get(self.incidents_table, f"INCIDENT#{incident_id}", f"RUN#{run_id}")
 
     def rows(
-        self, incident_id: str, prefix: str, table: str | None = None, page_size: int | None = None
+        self,
+        incident_id: str,
+        prefix: str,
+        table: str | None = None,
+        page_size: int | None = None,
+        fields: tuple[str, ...] | None = None,
     ) -> list[dict[str, Any]]:
         """Every row of the incident whose sort key starts with ``prefix``, in sort-key order, across
-        as many pages as DynamoDB returns (a query page stops at 1 MB; ``page_size`` caps it lower)."""
+        as many pages as DynamoDB returns (a query page stops at 1 MB; ``page_size`` caps it lower);
+        only ``fields`` when given (e.g. without a run's 256 KB request body)."""
         paging = {"PageSize": page_size} if page_size else {}
         pages = self.dynamodb.get_paginator("query").paginate(
             TableName=table or self.incidents_table,
@@ -52,6 +59,7 @@ class IncidentStore:
             ExpressionAttributeValues=to_item({":pk": f"INCIDENT#{incident_id}", ":prefix": prefix}),
             ConsistentRead=True,
             PaginationConfig=paging,
+            **projection(fields),
         )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 

@@ -18,7 +18,7 @@ from opsrunbook_dagster.stores.incident_listing import LISTING_PARTITION, listed
 from opsrunbook_dagster.stores.queue import PENDING_INDEX, queued
 from opsrunbook_dagster.stores.resubmission import PENDING, resubmit
 from opsrunbook_dagster.stores.run_status import RESUBMITTABLE, allowed_from
-from opsrunbook_dagster.stores.serialization import from_item, to_item
+from opsrunbook_dagster.stores.serialization import from_item, projection, to_item
 
 __all__ = ["PENDING", "PENDING_INDEX", "RequestRow", "RequestStore", "SubmitOutcome", "from_item", "to_item"]
 
@@ -161,9 +161,13 @@ class RequestStore:
             ),
         }
 
-    def get(self, pk: str) -> RequestRow | None:
+    def get(self, pk: str, fields: tuple[str, ...] | None = None) -> RequestRow | None:
+        """The row (only ``fields`` when given: the stored request body is up to 256 KB)."""
         item = self.dynamodb.get_item(
-            TableName=self.requests_table, Key=to_item({"pk": pk, "sk": self.row_sk}), ConsistentRead=True
+            TableName=self.requests_table,
+            Key=to_item({"pk": pk, "sk": self.row_sk}),
+            ConsistentRead=True,
+            **projection(fields),
         ).get("Item")
         if not item:
             return None

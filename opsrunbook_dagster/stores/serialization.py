@@ -16,3 +16,11 @@ def to_item(values: dict[str, Any]) -> dict[str, Any]:
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def projection(fields: tuple[str, ...] | None) -> dict[str, Any]:
+    """``ProjectionExpression`` arguments for ``fields`` (names aliased: several are reserved words)."""
+    if not fields:
+        return {}
+    names = {f"#p{i}": name for i, name in enumerate(fields)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}

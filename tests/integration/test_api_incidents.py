@@ -84,9 +84,9 @@ def test_keys_from_ssm_are_read_once(aws: AwsTarget, names: ResourceNames) -> No
     ssm.put_parameter(Name=parameter, Value="ssm-key-1, ssm-key-2", Type="SecureString")
     settings = settings_for(aws, names, api_keys=None, api_keys_parameter=parameter)
     with TestClient(create_app(settings)) as client:
-        assert client.get("/health").json()["config"]["api_keys"] == {
+        assert client.get("/health/ready", headers=auth("ssm-key-1")).json()["config"]["api_keys"] == {
             "source": f"ssm:{parameter}",
-            "loaded": False,
+            "loaded": True,
         }
         assert_error(client.get("/v1/incidents/inc-unknown-1", headers=auth("ssm-key-2")), 404)
         ssm.put_parameter(Name=parameter, Value="ssm-key-3", Type="SecureString", Overwrite=True)
@@ -378,7 +378,7 @@ def test_replay_without_body_and_bad_requests(client: TestClient, deps: Pipeline
 
 
 def test_health_reports_readiness_and_no_secrets(client: TestClient, names: ResourceNames) -> None:
-    response = client.get("/health")
+    response = client.get("/health/ready", headers=auth())
     assert response.status_code == 200, response.text
     health = response.json()
     assert health["live"] is True and health["ready"] is True and health["status"] == "ok"
@@ -393,7 +393,7 @@ def test_health_reports_readiness_and_no_secrets(client: TestClient, names: Reso
 def test_health_is_503_when_a_table_is_missing(aws: AwsTarget, names: ResourceNames) -> None:
     settings = settings_for(aws, names, incidents_table="api-no-such-table")
     with TestClient(create_app(settings)) as client:
-        response = client.get("/health")
+        response = client.get("/health/ready", headers=auth())
     assert response.status_code == 503
     assert response.json()["checks"]["table:api-no-such-table"]["ok"] is False
 
@@ -454,7 +454,8 @@ def test_opsrunbook_api_serves_the_app(aws: AwsTarget, names: ResourceNames) -> 
                 assert time.monotonic() < deadline, "opsrunbook api did not start"
                 time.sleep(0.2)
         assert health.status_code == 200 and health.json()["ready"] is True
-        assert health.json()["config"]["tables"]["incidents"] == names.incidents_table
+        ready = requests.get(f"{base}/health/ready", headers=auth("cli-key"), timeout=10)
+        assert ready.json()["config"]["tables"]["incidents"] == names.incidents_table
         response = requests.post(
             f"{base}/v1/incidents", json=event_body(), headers=auth("cli-key"), timeout=10
         )

@@ -39,7 +39,7 @@ def test_no_sensor_heartbeat_means_not_ready_and_intake_says_delayed(
     deps = PipelineDeps(target=aws, names=names)
     deps.heartbeats.beat("incident_request_sensor", datetime.now(UTC) - timedelta(minutes=5), pending=3)
     with _client(aws, names) as client:
-        health = client.get("/health")
+        health = client.get("/health/ready", headers=auth())
         assert health.status_code == 503 and health.json()["ready"] is False
         check = health.json()["checks"]["orchestrator:request_sensor"]
         assert check["ok"] is False and "the request sensor last ticked 30" in check["detail"]
@@ -55,7 +55,7 @@ def test_a_recent_heartbeat_is_ready_and_intake_is_normal(aws: AwsTarget, names:
     deps = PipelineDeps(target=aws, names=names)
     deps.heartbeats.beat("incident_request_sensor", datetime.now(UTC), pending=0, oldest_pending_age_s=0)
     with _client(aws, names) as client:
-        health = client.get("/health")
+        health = client.get("/health/ready", headers=auth())
         assert health.status_code == 200, health.text
         assert health.json()["checks"]["orchestrator:request_sensor"]["ok"] is True
         body = client.post("/v1/incidents", json=event_body(), headers=auth()).json()

@@ -22,7 +22,7 @@ from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from tests.conftest import isolated
-from tests.integration.api_support import WEBHOOK_SECRET, assert_error, scan, settings_for
+from tests.integration.api_support import KEYS, WEBHOOK_SECRET, assert_error, scan, settings_for
 
 pytestmark = pytest.mark.integration
 PREFIX = "api-wh-"
@@ -54,7 +54,18 @@ def _accepted(name: str, payload: dict[str, Any]) -> bool:
     return name != "issue_comment" or "pull_request" in payload.get("issue", {})
 
 
-ACCEPTED_EXAMPLES = [e for e in EXAMPLES if _accepted(e[0], e[2])]
+def _actionable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A real example made into one OpsRunbook acts on: a suggestion block, on an OpsRunbook branch."""
+    actionable = copy.deepcopy(payload)
+    subject = actionable["review" if name == "pull_request_review" else "comment"]
+    subject["body"] = (subject.get("body") or "") + "\n```suggestion\nfixed\n```"
+    if name != "issue_comment":
+        actionable["pull_request"]["head"]["ref"] = "opsrunbook/" + actionable["pull_request"]["head"]["ref"]
+    return actionable
+
+
+RAW_ACCEPTED_EXAMPLES = [e for e in EXAMPLES if _accepted(e[0], e[2])]
+ACCEPTED_EXAMPLES = [(n, i, _actionable(n, p)) for n, i, p in RAW_ACCEPTED_EXAMPLES]
 OTHER_EXAMPLES = [e for e in EXAMPLES if not _accepted(e[0], e[2])]
 
 
@@ -149,7 +160,7 @@ def _check_normalized(name: str, payload: dict[str, Any], event: GitHubPRReviewE
     ("name", "payload"),
     [pytest.param(n, p, id=f"{n}-{i}-{p['action']}") for n, i, p in ACCEPTED_EXAMPLES]
     + [
-        pytest.param("issue_comment", _pr_issue_comment(p), id=f"issue_comment-{i}-on-pr")
+        pytest.param("issue_comment", _actionable(n, _pr_issue_comment(p)), id=f"issue_comment-{i}-on-pr")
         for n, i, p in EXAMPLES
         if n == "issue_comment" and p.get("action") == "created"
     ][:1],
@@ -192,13 +203,61 @@ def test_every_other_example_is_acknowledged_and_not_stored(client: TestClient, 
 
 @needs_examples
 def test_redelivery_is_acknowledged_and_ignored(client: TestClient, stored: Any) -> None:
-    name, _, payload = ACCEPTED_EXAMPLES[0]
+    name, _, example = ACCEPTED_EXAMPLES[0]
+    payload = {**example, "test_nonce": uuid.uuid4().hex}  # a body no other test sent
     delivery_id = str(uuid.uuid4())
     assert deliver(client, name, payload, delivery_id=delivery_id).status_code == 202
     [first] = stored(delivery_id)
     again = deliver(client, name, payload, delivery_id=delivery_id)
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert stored(delivery_id) == [first]
+
+
+@needs_examples
+@pytest.mark.parametrize(("name", "index", "payload"), RAW_ACCEPTED_EXAMPLES[:3])
+def test_deliveries_that_can_never_matter_are_ignored_at_intake(
+    client: TestClient, stored: Any, name: str, index: int, payload: dict[str, Any]
+) -> None:
+    """Before: stored (a row, a run) though the planner could only ignore them."""
+    delivery_id = str(uuid.uuid4())
+    response = deliver(client, name, payload, delivery_id=delivery_id)
+    assert response.status_code == 202 and response.json()["status"] == "ignored"
+    assert response.json()["reason"] in (
+        "no /opsrunbook command and no suggestion block",
+        f"not an OpsRunbook pull request (head branch {payload['pull_request']['head']['ref']!r})",
+    )
+    command = copy.deepcopy(payload)
+    command["review" if name == "pull_request_review" else "comment"]["body"] = "/opsrunbook stop"
+    response = deliver(client, name, command, delivery_id=delivery_id)
+    assert (
+        response.json()["status"] == "ignored"
+        and "not an OpsRunbook pull request" in response.json()["reason"]
+    )
+    assert stored(delivery_id) == []
+
+
+@needs_examples
+def test_a_replayed_signed_body_with_a_fresh_delivery_id_is_a_duplicate(
+    client: TestClient, stored: Any
+) -> None:
+    """X-GitHub-Delivery is not signed: de-dup on the signed bytes too (before: a second row and run)."""
+    name, _, example = ACCEPTED_EXAMPLES[0]
+    body = json.dumps({**example, "test_nonce": uuid.uuid4().hex}).encode()
+    first_id, replay_id = str(uuid.uuid4()), str(uuid.uuid4())
+    assert deliver(client, name, body, delivery_id=first_id).json()["status"] == "accepted"
+    replay = deliver(client, name, body, delivery_id=replay_id)
+    assert replay.status_code == 200 and replay.json()["status"] == "duplicate"
+    assert len(stored(first_id)) == 1 and stored(replay_id) == []
+    assert not [r for r in stored() if r.get("delivery_id") == replay_id]
+
+
+def test_a_deeply_nested_signed_body_is_400(client: TestClient, stored: Any) -> None:
+    delivery_id = str(uuid.uuid4())
+    body = b"[" * 200_000 + b"]" * 200_000
+    assert_error(deliver(client, "pull_request_review", body, delivery_id=delivery_id), 400, "bad_request")
+    body = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    assert_error(deliver(client, "pull_request_review", body, delivery_id=delivery_id), 400, "bad_request")
+    assert stored(delivery_id) == []
 
 
 @needs_examples
@@ -270,7 +329,7 @@ def test_webhook_secret_from_ssm(aws: AwsTarget, names: ResourceNames, stored: A
     with TestClient(create_app(settings)) as client:
         assert deliver(client, "ping", {"zen": "z"}, secret="ssm-webhook-secret").status_code == 200
         assert_error(deliver(client, "ping", {"zen": "z"}), 401)
-        health = client.get("/health")
+        health = client.get("/health/ready", headers={"X-API-Key": KEYS[0]})
         assert "ssm-webhook-secret" not in health.text
         assert health.json()["config"]["github_webhook_secret"] == {
             "source": f"ssm:{parameter}",

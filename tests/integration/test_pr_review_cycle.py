@@ -37,6 +37,35 @@ def client(aws: AwsTarget, deps: PipelineDeps) -> Iterator[TestClient]:
         yield test_client
 
 
+def _run(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps, payload: dict[str, Any]
+) -> tuple[str, PRFixPlanV1]:
+    """Deliver one review comment and run the sensor (one run request) and both assets for it."""
+    delivery = str(uuid.uuid4())
+    assert deliver(client, "pull_request_review_comment", payload, delivery_id=delivery).status_code == 202
+    resource = OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = pr_review_sensor(dg.build_sensor_context(instance=instance, resources={"aws": resource}))
+        assert [r.run_key for r in tick.run_requests] == [delivery]  # type: ignore[union-attr]
+        instance.add_dynamic_partitions("pr_reviews", [delivery])
+        result = dg.materialize(
+            [pr_review_event, pr_fix_plan],
+            partition_key=delivery,
+            instance=instance,
+            resources={"aws": resource},
+        )
+    assert result.success
+    return delivery, PRFixPlanV1.model_validate(deps.objects.get_json(f"pr-reviews/{delivery}/plan.json"))
+
+
+def _plan(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps, payload: dict[str, Any]
+) -> PRFixPlanV1:
+    return _run(sandbox, client, deps, payload)[1]
+
+
 def _review_comment(body: str, head_ref: str) -> dict[str, Any]:
     return {
         "action": "created",
@@ -52,8 +81,12 @@ def _review_comment(body: str, head_ref: str) -> dict[str, Any]:
             "commit_id": "a" * 40,
             "html_url": "https://github.com/acme/payment-gateway/pull/7#discussion_r1",
             "user": {"login": "octocat", "type": "User"},
+            "author_association": "MEMBER",
         },
-        "pull_request": {"number": 7, "head": {"ref": head_ref, "sha": "a" * 40}},
+        "pull_request": {
+            "number": 7,
+            "head": {"ref": head_ref, "sha": "a" * 40, "repo": {"full_name": "acme/payment-gateway"}},
+        },
         "repository": {"full_name": "acme/payment-gateway"},
         "sender": {"login": "octocat", "type": "User"},
     }
@@ -62,32 +95,50 @@ def _review_comment(body: str, head_ref: str) -> dict[str, Any]:
 def test_a_suggestion_flows_from_webhook_to_a_fix_plan(
     sandbox: SandboxServer, client: TestClient, deps: PipelineDeps
 ) -> None:
-    delivery = str(uuid.uuid4())
     body = "Shorter, please:\n```suggestion\ntimeout: 6s\n```"
-    response = deliver(
-        client,
-        "pull_request_review_comment",
-        _review_comment(body, "opsrunbook/incident-inc-1"),
-        delivery_id=delivery,
-    )
-    assert response.status_code == 202, response.text
-    resource = OpsRunbookAws(
-        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
-    )
-    with dg.DagsterInstance.ephemeral() as instance:
-        tick = pr_review_sensor(dg.build_sensor_context(instance=instance, resources={"aws": resource}))
-        assert [r.run_key for r in tick.run_requests] == [delivery]  # type: ignore[union-attr]
-        instance.add_dynamic_partitions("pr_reviews", [delivery])
-        result = dg.materialize(
-            [pr_review_event, pr_fix_plan],
-            partition_key=delivery,
-            instance=instance,
-            resources={"aws": resource},
-        )
-    assert result.success
-    plan = PRFixPlanV1.model_validate(deps.objects.get_json(f"pr-reviews/{delivery}/plan.json"))
+    delivery, plan = _run(sandbox, client, deps, _review_comment(body, "opsrunbook/incident-inc-1"))
     assert plan.decision.value == "apply" and plan.edits[0].replacement == "timeout: 6s\n"
     assert plan.edits[0].start_line == plan.edits[0].end_line == 12
     row = deps.pr_reviews.get(f"DELIVERY#{delivery}")
     assert row is not None and row.status == "SUCCEEDED" and "queue" not in row.raw
     assert json.loads(row.body)["delivery_id"] == delivery
+
+
+def test_stop_is_kept_per_pull_request_until_resume(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps
+) -> None:
+    """Before: a stop only paused its own delivery; the next suggestion was applied."""
+    branch = "opsrunbook/incident-inc-stop"
+    suggestion = "```suggestion\ntimeout: {n}s\n```"
+    assert _plan(sandbox, client, deps, _review_comment("/opsrunbook stop", branch)).decision.value == "pause"
+    later = _plan(sandbox, client, deps, _review_comment(suggestion.format(n=7), branch))
+    assert later.decision.value == "pause" and later.edits == [] and "paused" in later.reason
+    outsider = _review_comment("/opsrunbook resume", branch)
+    outsider["comment"]["author_association"] = "NONE"
+    assert _plan(sandbox, client, deps, outsider).decision.value == "ignore"
+    assert (
+        _plan(sandbox, client, deps, _review_comment(suggestion.format(n=8), branch)).decision.value
+        == "pause"
+    )
+    assert (
+        _plan(sandbox, client, deps, _review_comment("/opsrunbook resume", branch)).decision.value == "resume"
+    )
+    after = _plan(sandbox, client, deps, _review_comment(suggestion.format(n=9), branch))
+    assert after.decision.value == "apply" and after.edits[0].replacement == "timeout: 9s\n"
+
+
+def test_pr_review_runs_per_tick_are_capped(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: every pending delivery (up to 50) became a run in one tick."""
+    for n in range(3):
+        body = f"```suggestion\ntimeout: {n}s\n```"
+        payload = _review_comment(body, "opsrunbook/incident-inc-cap")
+        assert deliver(client, "pull_request_review_comment", payload).status_code == 202
+    monkeypatch.setenv("OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK", "2")
+    resource = OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = pr_review_sensor(dg.build_sensor_context(instance=instance, resources={"aws": resource}))
+    assert len(tick.run_requests or []) == 2  # type: ignore[union-attr]

@@ -206,7 +206,7 @@ def test_health_without_aws_is_503_quickly() -> None:
     settings = Settings(_env_file=None, api_keys="k", aws_endpoint_url="http://127.0.0.1:9")
     started = time.monotonic()
     with TestClient(importlib.import_module("opsrunbook_api.main").create_app(settings)) as client:
-        response = client.get("/health")
+        response = client.get("/health/ready", headers={"X-API-Key": "k"})
     assert response.status_code == 503
     health = response.json()
     assert health["live"] is True and health["ready"] is False and health["status"] == "degraded"

@@ -50,7 +50,7 @@ def _comment_payload(**comment: Any) -> dict[str, Any]:
     return {
         "action": "created",
         "repository": {"full_name": "acme/payment-gateway"},
-        "pull_request": {"number": 7, "head": {"ref": "fix/timeouts", "sha": "abc123"}},
+        "pull_request": {"number": 7, "head": {"ref": "opsrunbook/incident-inc-1", "sha": "abc123"}},
         "comment": {
             "id": 11,
             "pull_request_review_id": 5,
@@ -76,7 +76,7 @@ def test_review_comment_keeps_inline_context() -> None:
     assert (event.repo, event.pr_number, event.head_ref, event.head_sha) == (
         "acme/payment-gateway",
         7,
-        "fix/timeouts",
+        "opsrunbook/incident-inc-1",
         "abc123",
     )
     assert event.inline is not None
@@ -123,13 +123,20 @@ def test_issue_comment_on_a_pr_has_no_head() -> None:
         "comment": {
             "id": 9,
             "user": {"login": "bot[bot]", "type": "Bot"},
-            "body": "/retry",
+            "body": "/opsrunbook stop",
             "html_url": None,
         },
     }
     event = normalize("issue_comment", "d-2", payload, NOW)
     assert isinstance(event, GitHubPRReviewEventV1)
     assert (event.pr_number, event.head_ref, event.author_type, event.comment_id) == (3, None, "Bot", 9)
+
+
+def test_a_pull_request_that_is_not_opsrunbooks_is_ignored_at_intake() -> None:
+    payload = _comment_payload()
+    payload["pull_request"]["head"]["ref"] = "fix/timeouts"
+    result = normalize("pull_request_review_comment", "d-1", payload, NOW)
+    assert isinstance(result, Ignored) and "fix/timeouts" in result.reason
 
 
 @pytest.mark.parametrize(

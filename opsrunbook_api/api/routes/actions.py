@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from opsrunbook_api.api.auth_route import AuthFirstRoute
 from opsrunbook_api.api.deps import ArtifactsDep, require_api_key
 from opsrunbook_api.api.params import IncidentIdPath
 from opsrunbook_api.schemas.artifacts import ActionsLatestOut, ActionsOut
@@ -13,7 +14,8 @@ router = APIRouter(
     prefix="/v1/incidents",
     tags=["actions"],
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(401, 403, 404, 422, 500, 503),
+    route_class=AuthFirstRoute,
+    responses=error_responses(401, 403, 429, 404, 422, 500, 503),
 )
 
 

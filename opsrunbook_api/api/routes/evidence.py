@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from contracts.snapshot import EvidenceSnapshotV1
+from opsrunbook_api.api.auth_route import AuthFirstRoute
 from opsrunbook_api.api.deps import ArtifactsDep, require_api_key
 from opsrunbook_api.api.documents import DOCUMENT_HEADERS, document_response
 from opsrunbook_api.api.params import IncidentIdPath
@@ -17,7 +18,8 @@ router = APIRouter(
     prefix="/v1/incidents",
     tags=["evidence"],
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(401, 403, 404, 422, 500, 503),
+    route_class=AuthFirstRoute,
+    responses=error_responses(401, 403, 429, 404, 422, 500, 503),
 )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BeforeValidator
 
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_api.api.auth_route import AuthFirstRoute
 from opsrunbook_api.api.deps import IncidentListDep, IncidentsDep, OrchestratorDep, require_api_key
 from opsrunbook_api.api.params import IncidentIdPath, RunIdPath
 from opsrunbook_api.examples import INCIDENT_EVENT_EXAMPLES
@@ -30,7 +31,8 @@ router = APIRouter(
     prefix="/v1/incidents",
     tags=["incidents"],
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(401, 403, 422, 503),
+    route_class=AuthFirstRoute,
+    responses=error_responses(401, 403, 429, 422, 503),
 )
 
 

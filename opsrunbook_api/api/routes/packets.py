@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from contracts.packet import IncidentPacketV1
+from opsrunbook_api.api.auth_route import AuthFirstRoute
 from opsrunbook_api.api.deps import ArtifactsDep, require_api_key
 from opsrunbook_api.api.documents import DOCUMENT_HEADERS, document_response
 from opsrunbook_api.api.params import FindingIdPath, IncidentIdPath, RunIdPath
@@ -16,7 +17,8 @@ router = APIRouter(
     prefix="/v1/incidents",
     tags=["packets"],
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(401, 403, 404, 422, 500, 503),
+    route_class=AuthFirstRoute,
+    responses=error_responses(401, 403, 429, 404, 422, 500, 503),
 )
 PACKET_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"model": IncidentPacketV1, "description": "incident_packet.v1", "headers": DOCUMENT_HEADERS}

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 
+from opsrunbook_api.api.auth_route import AuthFirstRoute
 from opsrunbook_api.api.deps import ReplaysDep, require_api_key
 from opsrunbook_api.api.params import IncidentIdPath, ReplayIdPath
 from opsrunbook_api.schemas.common import error_responses
@@ -15,7 +16,8 @@ router = APIRouter(
     prefix="/v1/incidents",
     tags=["replays"],
     dependencies=[Depends(require_api_key)],
-    responses=error_responses(401, 403, 404, 422, 503),
+    route_class=AuthFirstRoute,
+    responses=error_responses(401, 403, 429, 404, 422, 503),
 )
 
 
