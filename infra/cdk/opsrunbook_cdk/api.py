@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnParameter, Duration, Stack
+from aws_cdk import CfnOutput, CfnParameter, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -18,6 +18,7 @@ from opsrunbook_cdk.common import (
     name_prefix,
     skip_checkov,
     ssm_prefix_parameter,
+    text_parameter,
 )
 from opsrunbook_cdk.settings import StorageNames
 
@@ -39,12 +40,8 @@ class ApiStack(Stack):
             evidence_bucket_parameter(self).value_as_string,
             ssm_prefix_parameter(self).value_as_string,
         )
-        code_bucket = CfnParameter(
-            self, "CodeBucket", type="String", description="Bucket holding the API's zip."
-        )
-        code_key = CfnParameter(
-            self, "CodeKey", type="String", description="Key of the API's zip (docs/deploy.md)."
-        )
+        code_bucket = text_parameter(self, "CodeBucket", "Bucket holding the API's zip.")
+        code_key = text_parameter(self, "CodeKey", "Key of the API's zip (docs/deploy.md).")
         concurrency = CfnParameter(
             self,
             "ReservedConcurrency",
@@ -149,6 +146,7 @@ class ApiStack(Stack):
                 "out the webhook sender, which cannot sign AWS requests.",
             ),
         )
+        CfnOutput(self, "ApiUrl", value=self.http_api.api_endpoint, description="Base URL of the API")
         cloudwatch.Alarm(
             self,
             "Api5xxAlarm",

@@ -2,45 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import BootstraplessSynthesizer, CfnParameter, CfnResource, Stack
 from constructs import IConstruct
 
-#: Region-agnostic ARN prefix for resources of this stack's account and region.
-ARN = "arn:${AWS::Partition}:{service}:${AWS::Region}:${AWS::AccountId}:"
+#: Parameters every stack takes: logical id -> (default, allowed pattern, description).
+SHARED_PARAMETERS: dict[str, tuple[str, str, str]] = {
+    "NamePrefix": (
+        "",
+        "^[a-z0-9-]{0,24}$",
+        "Prepended to physical names (lower-case letters, digits, '-'), e.g. 'prod-'; empty for none.",
+    ),
+    "EvidenceBucketName": (
+        "opsrunbook-evidence",
+        "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        "The evidence bucket (S3 names are global: use e.g. <prefix>opsrunbook-evidence-<account>).",
+    ),
+    "SsmPrefix": (
+        "/opsrunbook",
+        "^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
+        "SSM path holding the project's settings and secrets ($OPSRUNBOOK_SSM_PREFIX).",
+    ),
+}
+
+
+def text_parameter(stack: Stack, logical_id: str, description: str, **options: Any) -> CfnParameter:
+    return CfnParameter(stack, logical_id, type="String", description=description, **options)
+
+
+def _shared(stack: Stack, logical_id: str) -> CfnParameter:
+    default, pattern, description = SHARED_PARAMETERS[logical_id]
+    return text_parameter(stack, logical_id, description, default=default, allowed_pattern=pattern)
 
 
 def name_prefix(stack: Stack) -> CfnParameter:
     """``NamePrefix``: prepended to every physical name (tables, policies, services), e.g. ``prod-``."""
-    return CfnParameter(
-        stack,
-        "NamePrefix",
-        type="String",
-        default="",
-        allowed_pattern="^[a-z0-9-]{0,24}$",
-        description="Prepended to physical names (lower-case letters, digits, '-'), e.g. 'prod-'; empty for none.",
-    )
+    return _shared(stack, "NamePrefix")
 
 
 def evidence_bucket_parameter(stack: Stack) -> CfnParameter:
-    return CfnParameter(
-        stack,
-        "EvidenceBucketName",
-        type="String",
-        default="opsrunbook-evidence",
-        allowed_pattern="^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-        description="The evidence bucket (S3 names are global: use e.g. <prefix>opsrunbook-evidence-<account>).",
-    )
+    return _shared(stack, "EvidenceBucketName")
 
 
 def ssm_prefix_parameter(stack: Stack) -> CfnParameter:
-    return CfnParameter(
-        stack,
-        "SsmPrefix",
-        type="String",
-        default="/opsrunbook",
-        allowed_pattern="^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
-        description="SSM path holding the project's settings and secrets ($OPSRUNBOOK_SSM_PREFIX).",
-    )
+    return _shared(stack, "SsmPrefix")
 
 
 def skip_checkov(construct: IConstruct, *skips: tuple[str, str]) -> None:

@@ -6,7 +6,7 @@ Checked by assertions and linters only (tests/infra); see docs/deploy.md for the
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnCondition, CfnParameter, CfnResource, Duration, Fn, Stack
+from aws_cdk import Aws, CfnCondition, CfnResource, Duration, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -24,6 +24,7 @@ from opsrunbook_cdk.common import (
     name_prefix,
     skip_checkov,
     ssm_prefix_parameter,
+    text_parameter,
 )
 from opsrunbook_cdk.database import DB_NAME, DB_PORT, DB_USER, dagster_database
 from opsrunbook_cdk.network import existing_network
@@ -50,30 +51,23 @@ class ComputeStack(Stack):
             ssm_prefix_parameter(self).value_as_string,
         )
         network = existing_network(self)
-        repository = CfnParameter(
+        repository = text_parameter(
             self,
             "ImageRepository",
-            type="String",
+            "ECR repository holding the OpsRunbook image (Dockerfile).",
             default="opsrunbook",
-            description="ECR repository holding the OpsRunbook image (Dockerfile).",
         )
-        tag = CfnParameter(
-            self, "ImageTag", type="String", description="Image tag to run (immutable, e.g. the git sha)."
+        tag = text_parameter(self, "ImageTag", "Image tag to run (immutable, e.g. the git sha).")
+        certificate = text_parameter(
+            self, "CertificateArn", "ACM certificate for the internal ALB's HTTPS listener."
         )
-        certificate = CfnParameter(
-            self,
-            "CertificateArn",
-            type="String",
-            description="ACM certificate for the internal ALB's HTTPS listener.",
-        )
-        launcher = CfnParameter(
+        launcher = text_parameter(
             self,
             "RunLauncher",
-            type="String",
+            "DefaultRunLauncher: runs are processes in the code-server task (fast start). "
+            "EcsRunLauncher: one Fargate task per run (isolation, ~30-60 s start). docs/deploy.md.",
             default="DefaultRunLauncher",
             allowed_values=sorted(INSTANCE_HOMES),
-            description="DefaultRunLauncher: runs are processes in the code-server task (fast start). "
-            "EcsRunLauncher: one Fargate task per run (isolation, ~30-60 s start). docs/deploy.md.",
         )
         self.ecs_launcher = CfnCondition(
             self,
