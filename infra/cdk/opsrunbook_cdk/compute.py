@@ -10,7 +10,6 @@ from aws_cdk import Aws, CfnCondition, CfnResource, Duration, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicediscovery as cloudmap
@@ -27,12 +26,14 @@ from opsrunbook_cdk.common import (
     text_parameter,
 )
 from opsrunbook_cdk.database import DB_NAME, DB_PORT, DB_USER, dagster_database
+from opsrunbook_cdk.launcher import launch_grants
 from opsrunbook_cdk.network import existing_network
 from opsrunbook_cdk.settings import StorageNames
 from opsrunbook_cdk.storage import COMPUTE_LOG_PREFIX
+from opsrunbook_cdk.ui import WEBSERVER_PORT, internal_ui
 
 CODE_SERVER_PORT = 4000
-WEBSERVER_PORT = 3000
+
 #: DAGSTER_HOME of each instance config in the image (Dockerfile).
 INSTANCE_HOMES = {"DefaultRunLauncher": "/opt/dagster/home", "EcsRunLauncher": "/opt/dagster/home-ecs"}
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -109,12 +110,12 @@ class ComputeStack(Stack):
         self._grants()
         self.run_task = self._run_task_definition()
         self._instance_environment()
-        self._launch_grants()
+        launch_grants(self)
         for client in (self.daemon, self.webserver):
             self.code_server.connections.allow_from(
                 client, ec2.Port.tcp(CODE_SERVER_PORT), "gRPC to the code location"
             )
-        self.load_balancer = self._load_balancer(certificate.value_as_string)
+        self.load_balancer = internal_ui(self, certificate.value_as_string)
         self.alarm_topic = compute_alarms(self, self.scope_, self.database, self.log_groups)
 
     # ---- services ---------------------------------------------------------------------------
@@ -316,106 +317,3 @@ class ComputeStack(Stack):
         self.webserver.task_definition.task_role.add_to_principal_policy(
             roles.compute_logs(scope, write=False)
         )
-
-    def _launch_grants(self) -> None:
-        """EcsRunLauncher only: the daemon launches queued runs as tasks of the run task definition,
-        the webserver terminates them; both describe the task definition when the instance loads and
-        their own task (cluster, subnets, security groups) to copy its network configuration."""
-        run = self.run_task
-        cluster_tasks = Fn.sub(
-            "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${C}/*",
-            {"C": self.cluster.cluster_name},
-        )
-        describe = iam.PolicyStatement(
-            sid="DescribeForLauncher",
-            actions=["ecs:DescribeTaskDefinition", "ec2:DescribeNetworkInterfaces"],
-            resources=["*"],  # neither action supports resource-level permissions
-        )
-        tasks = iam.PolicyStatement(
-            sid="RunTasks", actions=["ecs:DescribeTasks", "ecs:StopTask"], resources=[cluster_tasks]
-        )
-        launch = [
-            iam.PolicyStatement(
-                sid="LaunchRuns",
-                actions=["ecs:RunTask"],
-                resources=[
-                    Fn.sub(
-                        "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/${F}:*",
-                        {"F": run.family},
-                    )
-                ],
-                conditions={"ArnEquals": {"ecs:cluster": self.cluster.cluster_arn}},
-            ),
-            iam.PolicyStatement(
-                sid="TagRuns",
-                actions=["ecs:TagResource"],
-                resources=[cluster_tasks],
-                conditions={"StringEquals": {"ecs:CreateAction": "RunTask"}},
-            ),
-            iam.PolicyStatement(
-                sid="PassRunRoles",
-                actions=["iam:PassRole"],
-                resources=[run.task_role.role_arn, run.obtain_execution_role().role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-            ),
-        ]
-        for name, service, statements in (
-            ("Daemon", self.daemon, [describe, tasks, *launch]),
-            ("Webserver", self.webserver, [describe, tasks]),
-        ):
-            policy = iam.Policy(self, f"{name}EcsLauncherPolicy", statements=statements)
-            policy.attach_to_role(service.task_definition.task_role)
-            resource = policy.node.default_child
-            assert isinstance(resource, CfnResource)
-            resource.cfn_options.condition = self.ecs_launcher
-
-    def _load_balancer(self, certificate_arn: str) -> elbv2.ApplicationLoadBalancer:
-        security_group = ec2.SecurityGroup(
-            self,
-            "LoadBalancerSecurityGroup",
-            vpc=self.network.vpc,
-            description="Dagster UI (internal)",
-            allow_all_outbound=False,
-        )
-        security_group.add_ingress_rule(
-            ec2.Peer.ipv4(self.network.allowed_cidr),
-            ec2.Port.tcp(443),
-            "Dagster UI from the allowed range (VPN/office)",
-        )
-        balancer = elbv2.ApplicationLoadBalancer(
-            self,
-            "LoadBalancer",
-            vpc=self.network.vpc,
-            internet_facing=False,
-            security_group=security_group,
-            vpc_subnets=self.network.subnets,
-            drop_invalid_header_fields=True,
-            deletion_protection=True,
-        )
-        skip_checkov(
-            balancer,
-            (
-                "CKV_AWS_91",
-                "Access logs need a bucket with an ELB-writable policy per "
-                "region; the UI is internal-only and the webserver logs every request.",
-            ),
-        )
-        listener = balancer.add_listener(
-            "Https",
-            port=443,
-            protocol=elbv2.ApplicationProtocol.HTTPS,
-            certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)],
-            ssl_policy=elbv2.SslPolicy.TLS12_EXT,
-            open=False,
-        )
-        listener.add_targets(
-            "Webserver",
-            port=WEBSERVER_PORT,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            targets=[
-                self.webserver.load_balancer_target(container_name="webserver", container_port=WEBSERVER_PORT)
-            ],
-            health_check=elbv2.HealthCheck(path="/server_info", healthy_http_codes="200"),
-            deregistration_delay=Duration.seconds(15),
-        )
-        return balancer
