@@ -26,6 +26,8 @@ from opsrunbook_dagster.stores.queue import PENDING_INDEX
 __all__ = ["PENDING_INDEX", "ensure_resources", "stack_name", "stack_parameters", "storage_template"]
 
 TEMPLATE_FILE = "storage_template.json"
+#: Where the storage stack's template names its settings (infra/cdk/opsrunbook_cdk/storage.py).
+SETTINGS_METADATA = "OpsRunbookSettings"
 
 
 @cache
@@ -34,9 +36,10 @@ def storage_template() -> str:
     return resources.files("opsrunbook_dagster.sandbox").joinpath(TEMPLATE_FILE).read_text(encoding="utf-8")
 
 
-def _template_parameters() -> dict[str, Any]:
-    parameters: dict[str, Any] = json.loads(storage_template())["Parameters"]
-    return parameters
+def _settings() -> dict[str, str]:
+    """The String settings the stack creates: value parameter → full SSM name (template Metadata)."""
+    mapping: dict[str, str] = json.loads(storage_template())["Metadata"][SETTINGS_METADATA]
+    return {parameter: f"{DEFAULT_SSM_PREFIX}/{path}" for parameter, path in mapping.items()}
 
 
 def table_prefix(names: ResourceNames) -> str:
@@ -66,22 +69,10 @@ def stack_parameters(names: ResourceNames, *, create_settings: bool) -> list[dic
         "SsmPrefix": DEFAULT_SSM_PREFIX,
         "CreateSettings": "true" if create_settings else "false",
     }
-    for key, spec in _template_parameters().items():
-        description = str(spec.get("Description", ""))
-        match = re.match(r"SSM \{SsmPrefix\}/(\S+) ", description)
-        if match and f"{DEFAULT_SSM_PREFIX}/{match.group(1)}" in SSM_PARAMETERS:
-            given[key] = SSM_PARAMETERS[f"{DEFAULT_SSM_PREFIX}/{match.group(1)}"]
+    for parameter, name in _settings().items():
+        if name in SSM_PARAMETERS:
+            given[parameter] = SSM_PARAMETERS[name]
     return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(given.items())]
-
-
-def _string_settings() -> set[str]:
-    """Full SSM names of the settings the stack creates as String parameters."""
-    found = set()
-    for spec in _template_parameters().values():
-        match = re.match(r"SSM \{SsmPrefix\}/(\S+) ", str(spec.get("Description", "")))
-        if match:
-            found.add(f"{DEFAULT_SSM_PREFIX}/{match.group(1)}")
-    return found
 
 
 def _stack_status(cloudformation: Any, name: str) -> str | None:
@@ -113,7 +104,7 @@ def ensure_resources(
     ssm = target.client("ssm") if seed_ssm else None
     if _stack_status(cloudformation, name) is None:
         # The String settings belong to the first stack that creates them (one SSM path per sandbox).
-        owned = ssm is not None and not ssm.get_parameters(Names=sorted(_string_settings()))["Parameters"]
+        owned = ssm is not None and not ssm.get_parameters(Names=sorted(_settings().values()))["Parameters"]
         cloudformation.create_stack(
             StackName=name,
             TemplateBody=storage_template(),
@@ -122,7 +113,7 @@ def ensure_resources(
         _wait_created(cloudformation, name)
     parameters: list[str] = []
     if ssm is not None:
-        strings = _string_settings()
+        strings = set(_settings().values())
         for parameter, value in SSM_PARAMETERS.items():
             if parameter not in strings:
                 try:

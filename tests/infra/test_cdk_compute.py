@@ -46,8 +46,11 @@ def test_commands_reach_the_code_server_over_grpc(templates: dict[str, Any]) -> 
         "-m" in containers["code"]["Command"]
         and "opsrunbook_dagster.definitions" in containers["code"]["Command"]
     )
+    assert containers["daemon"]["Command"][:2] == ["dagster-daemon", "run"]
+    assert containers["webserver"]["Command"][:5] == ["dagster-webserver", "-h", "0.0.0.0", "-p", "3000"]
     for name in ("daemon", "webserver"):
         command = containers[name]["Command"]
+        assert all("'" not in part for part in command), "no shell quoting: ECS passes the list as argv"
         assert "--grpc-host" in command and command[command.index("--grpc-port") + 1] == "4000"
 
 

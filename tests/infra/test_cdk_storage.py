@@ -96,6 +96,10 @@ def test_settings_are_string_placeholders_never_securestring(templates: dict[str
         assert props["Type"] == "String"
         assert resource["Condition"] == "CreateSettingsCondition"
         assert template["Parameters"][props["Value"]["Ref"]]["Default"] == "REPLACE_ME"
+    # the sandbox finds each setting's value parameter through the template's Metadata
+    mapping = template["Metadata"]["OpsRunbookSettings"]
+    assert set(mapping) == {p["Properties"]["Value"]["Ref"] for p in parameters.values()}
+    assert mapping["JiraBaseUrl"] == "jira/base_url"
     names = text([p["Properties"]["Name"] for p in parameters.values()])
     for secret in ("api/keys", "webhook_secret", "api_token", "private_key", "teams/webhook_url"):
         assert secret not in names

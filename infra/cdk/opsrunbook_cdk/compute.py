@@ -102,7 +102,7 @@ class ComputeStack(Stack):
         self.webserver = self._service(
             "Webserver",
             "webserver",
-            self._client_command(f"dagster-webserver -h 0.0.0.0 -p {WEBSERVER_PORT} --path-prefix ''"),
+            self._client_command(f"dagster-webserver -h 0.0.0.0 -p {WEBSERVER_PORT}"),
             cpu=512,
             memory=1024,
             port=WEBSERVER_PORT,

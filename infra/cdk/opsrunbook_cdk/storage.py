@@ -29,6 +29,8 @@ REPLAY_DIFF_DAYS = 90
 #: Overwritten or deleted object versions are kept this long (undo window for evidence).
 NONCURRENT_DAYS = 30
 PLACEHOLDER = "REPLACE_ME"
+#: Template Metadata key: {value parameter: setting path under SsmPrefix}.
+SETTINGS_METADATA = "OpsRunbookSettings"
 #: Dagster's step stdout/stderr (S3ComputeLogManager) live under this prefix for this long.
 COMPUTE_LOG_PREFIX = "compute-logs/"
 COMPUTE_LOG_DAYS = 30
@@ -150,7 +152,11 @@ class StorageStack(Stack):
         return table
 
     def _settings(self, ssm_prefix: str, condition: CfnCondition) -> None:
-        """Non-secret settings as String parameters (CloudFormation cannot create SecureString)."""
+        """Non-secret settings as String parameters (CloudFormation cannot create SecureString).
+        The template's Metadata maps each value parameter to its path, for the sandbox."""
+        self.template_options.metadata = {
+            SETTINGS_METADATA: {logical: relative for relative, logical in STRING_SETTINGS}
+        }
         for relative, logical in STRING_SETTINGS:
             value = CfnParameter(
                 self,
