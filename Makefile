@@ -4,23 +4,42 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov conflicts with the project's boto3/packaging pins: it gets a venv of its own.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+CHECKOV_VERSION := 3.3.30
+# jsii (under aws-cdk-lib) prints an end-of-life banner for node 20 unless told to accept it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 
-.PHONY: install test test-unit test-integration lint typecheck demo bench chaos soak clean
+.PHONY: install tools storage-template test test-unit test-integration lint typecheck demo bench chaos soak clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,deploy]'
 	@# bytecode for the editable sources even where PYTHONDONTWRITEBYTECODE is set: every run worker imports them
 	$(BIN)/python -m compileall -q contracts opsrunbook_api opsrunbook_dagster
 	@touch $(STAMP)
 
-test: install
+# Policy checks on the synthesized CloudFormation templates (tests/infra).
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP):
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@touch $(TOOLS_STAMP)
+
+# Rewrite the sandbox's cached copy of the storage stack's template after changing infra/cdk.
+storage-template: install
+	cd infra/cdk && ../../$(BIN)/python -m opsrunbook_cdk.synth --outdir cdk.out --write-storage-template
+
+test: install tools
 	$(BIN)/python -m pytest -q
 
-test-unit: install
+test-unit: install tools
 	$(BIN)/python -m pytest -q -m "not integration"
 
 test-integration: install
@@ -56,4 +75,4 @@ soak: install
 	$(BIN)/python -m benchmarks.soak
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build *.egg-info
+	rm -rf $(VENV) $(TOOLS) infra/cdk/cdk.out .pytest_cache .ruff_cache .mypy_cache build *.egg-info

@@ -19,7 +19,8 @@ from opsrunbook_dagster.clients.github_app import GitHubAppConfig
 from opsrunbook_dagster.clients.jira import JiraConfig
 from opsrunbook_dagster.clients.secrets import Secret
 
-#: The sandbox seeds placeholders; they count as "not configured".
+#: The sandbox seeds placeholders, and the storage stack creates String settings as REPLACE_ME
+#: until an operator sets them; both count as "not configured".
 PLACEHOLDER_PREFIX = "placeholder"
 ALLOW_LOOPBACK_HTTP_ENV = "OPSRUNBOOK_ALLOW_LOOPBACK_HTTP"
 ACTION_HOSTS_ENV = "OPSRUNBOOK_ACTION_HOSTS"
@@ -70,6 +71,9 @@ class EndpointPolicy:
         if self.allowed_hosts and host not in self.allowed_hosts:
             return f"{what} host {host} is not in {ACTION_HOSTS_ENV}"
         return None
+
+
+STACK_PLACEHOLDER = "replace_me"
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,7 @@ def load_action_config(
     secrets: dict[str, Secret] = {}
     for name, value in raw.items():
         value = value.strip()
-        if not value or value.lower().startswith(PLACEHOLDER_PREFIX):
+        if not value or value.lower().startswith(PLACEHOLDER_PREFIX) or value.lower() == STACK_PLACEHOLDER:
             origins[name] += " (placeholder: ignored)"
             continue
         if name in SECRET_SETTINGS:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from contracts.canonical import format_datetime
+from opsrunbook_dagster.aws.metrics import MetricPublisher, oldest_pending_datum
 from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
@@ -68,14 +69,19 @@ def _run_exists(instance: dg.DagsterInstance, run_key: str) -> bool:
     return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
-def _beat(heartbeats: HeartbeatStore, cursor: str | None, rows: list[RequestRow]) -> str | None:
+def _beat(
+    heartbeats: HeartbeatStore, cursor: str | None, rows: list[RequestRow], metrics: MetricPublisher | None
+) -> str | None:
     """Record that the sensor is ticking (at most every HEARTBEAT_SECONDS; the cursor holds the last
-    beat), with the age of the oldest request still waiting, for readiness and alarms."""
+    beat), with the age of the oldest request still waiting, for readiness and alarms (and, when
+    deployed, as the CloudWatch metric the alarms watch)."""
     now = datetime.now(UTC)
     if cursor and now.timestamp() - float(cursor) < HEARTBEAT_SECONDS:
         return cursor
     oldest = oldest_pending_age_seconds(rows, now)
     heartbeats.beat(SENSOR_HEARTBEAT, now, pending=len(rows), oldest_pending_age_s=round(oldest))
+    if metrics is not None:
+        metrics.publish(oldest_pending_datum(oldest, now, heartbeats.table))
     return str(now.timestamp())
 
 
@@ -107,7 +113,10 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
     deps = aws.deps()
     store: RequestStore = deps.requests
     rows = store.pending(limit=BATCH)
-    cursor = _beat(deps.heartbeats, context.cursor, rows)
+    metrics = MetricPublisher.from_env(
+        os.environ, lambda: deps.client("cloudwatch", max_attempts=1, read_timeout=2.0)
+    )
+    cursor = _beat(deps.heartbeats, context.cursor, rows, metrics)
     plan = plan_tick(rows)
     for pk, reason in plan.rejections:
         reject_request(deps, pk, reason)

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,9 @@ def quiet_moto_logs() -> None:
     """Keep werkzeug request lines and interpreter chatter out of the user's terminal."""
     for name in ("werkzeug", "moto", "moto.stepfunctions"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    # moto's CloudFormation skips the storage stack's TLS-only bucket policy (nothing to enforce in a
+    # sandbox without TLS) and says so on every stack; the rest of the stack is created.
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::S3::BucketPolicy", category=UserWarning)
 
 
 class _FaultableMotoServer(ThreadedMotoServer):

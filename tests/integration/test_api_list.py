@@ -12,10 +12,14 @@ from fastapi.testclient import TestClient
 
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
-from opsrunbook_dagster.stores.incident_listing import INCIDENT_LIST_INDEX, ListFilters, list_incidents
+from opsrunbook_dagster.stores.incident_listing import (
+    INCIDENT_LIST_ATTRIBUTES,
+    INCIDENT_LIST_INDEX,
+    ListFilters,
+    backfill_listing,
+    list_incidents,
+)
 from opsrunbook_dagster.stores.serialization import to_item
 from tests.integration.api_support import api_fixtures, assert_error, auth, event_body
 
@@ -189,13 +193,12 @@ def test_the_list_needs_an_api_key(client: TestClient) -> None:
 
 
 def test_an_older_table_gets_the_index_and_its_rows_are_listed(aws: AwsTarget) -> None:
-    """A table created before the list existed: ensure_resources adds the index and backfills META rows."""
-    names = ResourceNames.from_env(
-        {"OPSRUNBOOK_TABLE_PREFIX": "api-list-old-", "OPSRUNBOOK_EVIDENCE_BUCKET": "api-list-old-evidence"}
-    )
+    """A table created before the list existed: the stack update adds the index (update_table here),
+    and the one-off backfill gives the META rows written before it their index keys."""
+    table = "api-list-old-incidents"
     dynamodb = aws.client("dynamodb")
     dynamodb.create_table(
-        TableName=names.incidents_table,
+        TableName=table,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
@@ -205,8 +208,13 @@ def test_an_older_table_gets_the_index_and_its_rows_are_listed(aws: AwsTarget) -
     )
     for i in range(3):
         row = {"pk": f"INCIDENT#inc-old-{i}", "sk": "META", "created_at": f"2026-10-0{i + 1}T00:00:00Z"}
-        dynamodb.put_item(TableName=names.incidents_table, Item=to_item({**row, "status": "SUCCEEDED"}))
-    ensure_resources(aws, names, seed_ssm=False)
-    page = list_incidents(dynamodb, names.incidents_table, ListFilters(), 10)
+        dynamodb.put_item(TableName=table, Item=to_item({**row, "status": "SUCCEEDED"}))
+    dynamodb.update_table(
+        TableName=table,
+        AttributeDefinitions=INCIDENT_LIST_ATTRIBUTES,
+        GlobalSecondaryIndexUpdates=[{"Create": INCIDENT_LIST_INDEX}],
+    )
+    assert backfill_listing(dynamodb, table) == 3
+    page = list_incidents(dynamodb, table, ListFilters(), 10)
     assert [r["pk"] for r in page.rows] == [f"INCIDENT#inc-old-{i}" for i in (2, 1, 0)]
     assert page.next_key is None
