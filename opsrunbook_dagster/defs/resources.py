@@ -5,9 +5,9 @@ Every field is optional; unset fields fall back to the standard environment (``A
 definitions therefore run against the sandbox and real AWS.
 
 Fields can be set by run config (the launchpad, GraphQL), so none may widen what a run can do: an
-AWS ``endpoint_url`` other than the deployment's ``AWS_ENDPOINT_URL`` is refused unless it is a
-loopback address and ``OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true`` (the sandbox, tests); the action
-flags may only make a run safer (``ActionSettings``).
+AWS ``endpoint_url``, region, bucket or table prefix other than the deployment's is refused unless
+the endpoint is a loopback address and ``OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true`` (the sandbox,
+tests); the action flags may only make a run safer (``ActionSettings``).
 """
 
 import functools
@@ -53,8 +53,29 @@ class OpsRunbookAws(dg.ConfigurableResource):
                 )
         return AwsTarget(region=self.region_name or env.region, endpoint_url=endpoint)
 
+    def _local(self) -> bool:
+        """A loopback sandbox with the local flag: tests and the demo may point runs at their own
+        tables; a deployment may not (another table prefix would be a fresh action ledger)."""
+        endpoint = self.endpoint_url or AwsTarget.from_env().endpoint_url
+        return (
+            EndpointPolicy.from_env(os.environ).allow_loopback_http
+            and bool(endpoint)
+            and is_loopback(endpoint or "")
+        )
+
     def names(self) -> ResourceNames:
         names = ResourceNames.from_env()
+        overrides = {
+            "evidence_bucket": (self.evidence_bucket, names.evidence_bucket),
+            "table_prefix": (self.table_prefix, os.environ.get("OPSRUNBOOK_TABLE_PREFIX") or ""),
+            "region_name": (self.region_name, AwsTarget.from_env().region),
+        }
+        widened = sorted(k for k, (given, deployed) in overrides.items() if given and given != deployed)
+        if widened and not self._local():
+            raise ValueError(
+                f"OpsRunbookAws.{', '.join(widened)} may only differ from the deployment's settings for a "
+                "loopback sandbox with OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true"
+            )
         if self.evidence_bucket:
             names = replace(names, evidence_bucket=self.evidence_bucket)
         if self.table_prefix:

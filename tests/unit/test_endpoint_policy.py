@@ -40,3 +40,26 @@ def test_policy_from_the_environment() -> None:
     )
     assert policy == EndpointPolicy(allow_loopback_http=True, allowed_hosts=("a.example", "b.example"))
     assert EndpointPolicy.from_env({}) == STRICT
+
+
+def test_run_config_cannot_move_a_deployment_to_other_tables_bucket_or_region(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another table prefix would be a fresh action ledger (a second ticket): a deployment's run
+    config may not change tables, bucket or region; a loopback sandbox with the local flag may."""
+    from opsrunbook_dagster.defs.resources import OpsRunbookAws
+
+    for name in ("AWS_ENDPOINT_URL", "OPSRUNBOOK_ALLOW_LOOPBACK_HTTP", "OPSRUNBOOK_TABLE_PREFIX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPSRUNBOOK_EVIDENCE_BUCKET", "prod-evidence")
+    for hostile in (
+        {"table_prefix": "fresh-"},
+        {"evidence_bucket": "elsewhere"},
+        {"region_name": "eu-west-1"},
+    ):
+        with pytest.raises(ValueError, match="may only differ from the deployment"):
+            OpsRunbookAws(**hostile).names()
+    assert OpsRunbookAws(evidence_bucket="prod-evidence").names().evidence_bucket == "prod-evidence"
+    monkeypatch.setenv("OPSRUNBOOK_ALLOW_LOOPBACK_HTTP", "true")
+    local = OpsRunbookAws(endpoint_url="http://127.0.0.1:4566", table_prefix="t-")
+    assert local.names().incidents_table == "t-incidents"
