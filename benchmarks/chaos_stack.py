@@ -112,7 +112,11 @@ class ChaosStack:
                 part.stop()
         if self.sandbox is not None:
             self.sandbox.terminate()
-            self.sandbox.wait(timeout=30)
+            try:
+                self.sandbox.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a busy moto server may not stop in time: results first
+                self.sandbox.kill()
+                self.sandbox.wait()
 
     @property
     def deps(self) -> PipelineDeps:
