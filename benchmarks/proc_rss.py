@@ -63,3 +63,37 @@ def tree_pss_mb(root: int) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total_kb * 1024 / 1_000_000
+
+
+def role(pid: int) -> str:
+    """A short name for a stack process, from its command line (the soak's per-process breakdown)."""
+    line = cmdline(pid)
+    for needle, name in (
+        ("sandbox up", "sandbox"),
+        ("forkserver", "forkserver/run worker"),
+        ("dagster._daemon", "daemon"),
+        ("dagster_webserver", "webserver"),
+        ("api grpc", "code server (grpc)"),
+        ("code-server", "code server"),
+        ("cli.main api", "api"),
+        ("dagster dev", "dagster dev"),
+    ):
+        if needle in line:
+            return name
+    return line.split(" ")[0].rsplit("/", 1)[-1] or "?"
+
+
+def rss_by_role_mb(roots: list[int]) -> dict[str, dict[str, float]]:
+    """RSS and process count per role over the trees of ``roots``."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    out: dict[str, dict[str, float]] = {}
+    for root in roots:
+        for pid in _tree(root):
+            try:
+                rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page / 1_000_000
+            except (OSError, IndexError, ValueError):
+                continue
+            entry = out.setdefault(role(pid), {"rss_mb": 0.0, "processes": 0})
+            entry["rss_mb"] = round(entry["rss_mb"] + rss, 1)
+            entry["processes"] += 1
+    return dict(sorted(out.items()))

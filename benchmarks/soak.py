@@ -18,7 +18,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from benchmarks.chaos_stack import ChaosStack
-from benchmarks.proc_rss import tree_rss_mb
+from benchmarks.proc_rss import rss_by_role_mb, tree_rss_mb
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             pending: dict[str, tuple[float, str]] = {}
             latencies: list[tuple[float, float]] = []  # (minute submitted, seconds)
             rss: list[tuple[float, float]] = []
+            by_role: list[tuple[float, dict[str, dict[str, float]]]] = []  # which process grows
             n = 0
             while (elapsed := time.monotonic() - started) < args.minutes * 60 or pending:
                 if elapsed < args.minutes * 60 and n * args.interval <= elapsed:
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not rss or elapsed - rss[-1][0] * 60 >= 60:
                     pids = [stack.sandbox.pid, stack.dagster.process.pid, stack.api.process.pid]  # type: ignore[union-attr]
                     rss.append((elapsed / 60, round(sum(tree_rss_mb(p) for p in pids), 1)))
+                    by_role.append((round(elapsed / 60, 2), rss_by_role_mb(pids)))
                 if elapsed > args.minutes * 60 + 300:
                     break  # whatever is still pending is reported as such
                 time.sleep(0.5)
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "completed": len(latencies),
         "still_pending": len(pending),
         "rss_mb_by_minute": rss,
+        "rss_by_process_by_minute": by_role,
         "rss_growth_pct": round((settled[-1] - settled[0]) / settled[0] * 100, 1) if settled else None,
         "p95_start_s": _p95(start_lat),
         "p95_end_s": _p95(end_lat),

@@ -16,7 +16,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from opsrunbook_dagster.sandbox import moto_cloudwatch
+from opsrunbook_dagster.sandbox import moto_cloudwatch, moto_logs
 from opsrunbook_dagster.sandbox.faults import FaultInjector
 
 #: moto behaviour the sandbox relies on: Step Functions really execute ASL definitions, and
@@ -123,6 +123,7 @@ class SandboxServer:
         quiet_moto_logs()
         serialize_dynamodb()
         moto_cloudwatch.install()
+        moto_logs.install()
         self._server = _FaultableMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wait_until_ready(self.endpoint_url)
