@@ -112,19 +112,25 @@ class DagsterDev:
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM the whole process group (webserver, daemon, code server, runs); SIGKILL stragglers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        pgid = os.getpgid(self.process.pid)
-        os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
-            self.process.wait()
-        try:  # children that outlived the parent
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_group(self.process, timeout)
+
+
+def stop_group(process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    """SIGTERM the process group ``process`` leads (it was started with ``start_new_session``), wait
+    up to ``timeout`` for it, then SIGKILL whatever of the group is left."""
+    if process is None or process.poll() is not None:
+        return
+    pgid = os.getpgid(process.pid)
+    os.killpg(pgid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(pgid, signal.SIGKILL)
+        process.wait()
+    try:  # children that outlived the parent
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @dataclass

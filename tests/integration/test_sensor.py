@@ -4,6 +4,8 @@ concurrent inserts, rejections, heartbeats, two daemons at once."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -14,7 +16,7 @@ from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.defs.sensors import incident_request_sensor
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.requests_table import to_item
+from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore, to_item
 from tests.conftest import aws_resource, isolated
 
 pytestmark = pytest.mark.integration
@@ -206,6 +208,85 @@ def test_two_daemons_ticking_at_once_request_each_row_once(
         thread.join()
     mine = sorted(k for k in requested if k in {f"{e.resolved_incident_id}.{e.run_id}" for e in events})
     assert mine == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+
+
+@dataclass
+class _OtherDaemonTicksAfterRead(RequestStore):
+    """Daemon A's request store: right after A reads the queue, daemon B's whole tick runs (the
+    window two daemons of a rolling deploy race in), once."""
+
+    other_tick: Callable[[], object] | None = None
+
+    def pending(self, limit: int = 100) -> list[RequestRow]:
+        rows = super().pending(limit)
+        tick, self.other_tick = self.other_tick, None
+        if tick is not None:
+            tick()
+        return rows
+
+
+@dataclass
+class _DaemonA:
+    """What the sensor asks of its ``aws`` resource (``deps()``), with daemon A's request store."""
+
+    store: RequestStore
+    shared: PipelineDeps
+
+    def deps(self) -> PipelineDeps:
+        deps = PipelineDeps(target=self.shared.target, names=self.shared.names)
+        vars(deps)["requests"] = self.store  # the cached property, filled in ahead
+        return deps
+
+
+def _losing_tick(
+    deps: PipelineDeps, instance: dg.DagsterInstance, resource: OpsRunbookAws
+) -> tuple[dg.SensorResult, list[dg.SensorResult]]:
+    """Daemon A's tick with daemon B's tick (on the same instance and table) between A's read of the
+    queue and A's claims; returns A's result and B's."""
+    theirs: list[dg.SensorResult] = []
+    store = _OtherDaemonTicksAfterRead(
+        deps.client("dynamodb"),
+        deps.names.incident_requests_table,
+        deps.names.incidents_table,
+        other_tick=lambda: theirs.append(_tick(instance, resource)),
+    )
+    context = dg.build_sensor_context(instance=instance, resources={"aws": _DaemonA(store, deps)})
+    mine = incident_request_sensor(context)
+    assert isinstance(mine, dg.SensorResult) and len(theirs) == 1
+    return mine, theirs
+
+
+def _keys_of(result: dg.SensorResult, keys: set[str]) -> list[str]:
+    return sorted(r.run_key for r in result.run_requests or [] if r.run_key in keys)
+
+
+def test_a_tick_that_loses_the_claim_to_another_daemon_requests_nothing(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both daemons read the same REQUESTED rows; B claims them first (REQUESTED → SCHEDULED). A's own
+    conditional write then fails, and A must not request those runs: had it ignored the failed
+    condition, both results would carry the run keys and Dagster's check-then-create de-duplication
+    of run keys (not atomic across daemons) could start two runs of one incident."""
+    # rows other tests left SCHEDULED in this module's table are older: no cap may crowd these out
+    monkeypatch.setenv("OPSRUNBOOK_MAX_CONCURRENT_RUNS", "1000")
+    events = [_event(800 + n) for n in range(3)]
+    for event in events:
+        assert deps.requests.submit(event).created
+    keys = {f"{e.resolved_incident_id}.{e.run_id}" for e in events}
+    mine, theirs = _losing_tick(deps, instance, resource)
+    assert _keys_of(theirs[0], keys) == sorted(keys)
+    assert _keys_of(mine, keys) == []
+    added = {k for r in mine.dynamic_partitions_requests or [] for k in getattr(r, "partition_keys", [])}
+    assert not added & keys
+    scheduled = [deps.requests.get(f"EVENT#{e.event_id}") for e in events]
+    assert {r.status for r in scheduled if r is not None} == {"SCHEDULED"}
+
+    # The same race on a re-request: the rows' runs never appeared, both daemons find them stale; B
+    # re-takes them first (a new scheduled_at), so A's conditional re-take fails and A requests nothing.
+    monkeypatch.setenv("OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS", "0")
+    mine, theirs = _losing_tick(deps, instance, resource)
+    assert _keys_of(theirs[0], keys) == sorted(keys)
+    assert _keys_of(mine, keys) == []
 
 
 def test_runs_of_one_incident_share_the_incident_concurrency_tag(

@@ -1,0 +1,133 @@
+"""A rolling deploy: two real `dagster-daemon run` processes on one Dagster instance (PostgreSQL
+storage) and one request table. Every request row gets exactly one run and one packet."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from contracts.ids import partition_key
+from contracts.incident_event import IncidentEventV1
+from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.cli.sandbox_cmd import client_env
+from opsrunbook_dagster.cli.stack import prepare_dagster_home
+from opsrunbook_dagster.defs.sensors import RUN_KEY_TAG
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.sandbox.server import SandboxServer
+from opsrunbook_dagster.stores.keys import packet_key
+from tests.conftest import isolated
+from tests.factories import incident_event
+from tests.integration.daemon_support import DaemonProcess
+
+pytestmark = pytest.mark.integration
+PREFIX = "twodaemons-"
+SENSOR = "incident_request_sensor"
+#: Rows written before the daemons see any, and rows written one by one while both tick.
+AT_ONCE, TRICKLED = 4, 4
+TIMEOUT_SECONDS = 240
+
+
+def _event(n: int) -> IncidentEventV1:
+    """A request with a recent window and little to collect (the runs stay cheap)."""
+    end = datetime.now(UTC).replace(microsecond=0)
+    window = {"start": (end - timedelta(minutes=15)).isoformat(), "end": end.isoformat()}
+    hints = {"log_groups": ["/aws/lambda/two-daemons-svc"]}
+    doc = incident_event(event_id=f"two-daemons-evt-{n:04d}", time_window=window, hints=hints)
+    return IncidentEventV1.model_validate(doc)
+
+
+def _wait_for_runs(deps: PipelineDeps, events: list[IncidentEventV1], daemons: list[DaemonProcess]) -> dict:  # type: ignore[type-arg]
+    """Every incident run row once it has ended (or the deadline passed): {event_id: status}."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while True:
+        statuses = {
+            e.event_id: (deps.incidents.run(e.resolved_incident_id, e.run_id) or {}).get("status")
+            for e in events
+        }
+        ended = all(s in ("SUCCEEDED", "FAILED", "CANCELED", "REJECTED") for s in statuses.values())
+        died = [d.log for d in daemons if d.process is None or d.process.poll() is not None]
+        if ended or died or time.monotonic() > deadline:
+            assert not died, f"a daemon exited: see {died}"
+            return statuses
+        time.sleep(1)
+
+
+def test_two_daemon_processes_give_each_request_one_run_and_one_packet(
+    sandbox: SandboxServer,
+    aws: AwsTarget,
+    tmp_path: Path,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = isolated(aws, PREFIX)
+    deps = PipelineDeps(target=aws, names=names)
+    env = {
+        **os.environ,
+        **client_env(sandbox.endpoint_url),
+        "OPSRUNBOOK_TABLE_PREFIX": PREFIX,
+        "OPSRUNBOOK_EVIDENCE_BUCKET": names.evidence_bucket,
+        # each daemon counts the runs in flight on the shared instance; few at once on a small machine
+        "OPSRUNBOOK_MAX_CONCURRENT_RUNS": "4",
+    }
+    home = tmp_path / "dagster_home"
+    prepare_dagster_home(home, env, {"postgres": {"postgres_url": postgres_url}})
+    daemons = [DaemonProcess(home, env, tmp_path / f"daemon-{n}.log") for n in (1, 2)]
+    events = [_event(n) for n in range(AT_ONCE + TRICKLED)]
+    try:
+        for daemon in daemons:
+            daemon.start()
+        for daemon in daemons:
+            daemon.wait_for_tick(SENSOR, timeout=90)
+        before = [d.ticks(SENSOR) for d in daemons]
+
+        def trickle() -> None:
+            for event in events[AT_ONCE:]:
+                assert deps.requests.submit(event).created
+                time.sleep(0.3)
+
+        writer = threading.Thread(target=trickle)
+        for event in events[:AT_ONCE]:
+            assert deps.requests.submit(event).created
+        writer.start()
+        writer.join()
+        statuses = _wait_for_runs(deps, events, daemons)
+        ticked = [d.ticks(SENSOR) - b for d, b in zip(daemons, before, strict=True)]
+    finally:
+        for daemon in daemons:
+            daemon.stop()
+
+    assert set(statuses.values()) == {"SUCCEEDED"}, statuses
+    # both daemons evaluated the sensor while the rows were waiting (a real race, not one daemon)
+    assert all(n >= 1 for n in ticked), ticked
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name="incident_job"))
+        # the daemons resume each other's sensor ticks ("interrupted part-way through") and submit the
+        # same run again; Dagster must skip that launch: one run worker per run
+        workers = {
+            run.run_id: sum(
+                e.message.startswith("Started process for run") for e in instance.all_logs(run.run_id)
+            )
+            for run in runs
+        }
+    assert set(workers.values()) == {1}, workers
+    expected = {partition_key(e.resolved_incident_id, e.run_id) for e in events}
+    per_key = Counter(run.tags.get(RUN_KEY_TAG) for run in runs)
+    assert per_key == Counter({key: 1 for key in expected}), per_key
+    assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}
+
+    listed = deps.client("s3").list_objects_v2(Bucket=names.evidence_bucket, Prefix="packets/")
+    assert sorted(o["Key"] for o in listed.get("Contents", [])) == sorted(
+        packet_key(e.resolved_incident_id, e.run_id) for e in events
+    )
+    assert deps.requests.pending() == []
+    rows = [deps.requests.get(f"EVENT#{e.event_id}", fields=("status", "queue")) for e in events]
+    assert all(r is not None and r.status == "SUCCEEDED" and "queue" not in r.raw for r in rows), rows
