@@ -11,6 +11,7 @@ from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import EVIDENCE_MODELS
 from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
+from opsrunbook_dagster.actions.executor import execute_plan
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.packet_builder import build_packet
 from opsrunbook_dagster.charts.metric_charts import Chart
@@ -18,7 +19,6 @@ from opsrunbook_dagster.pipeline.actions import ActionsRuntime, evidence_lines, 
 from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.diffing import json_diffs
-from opsrunbook_dagster.planning.executor import execute_plan
 from opsrunbook_dagster.planning.planner import build_plan
 from opsrunbook_dagster.planning.requests import ChartNote, RenderContext
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key

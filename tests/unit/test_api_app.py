@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_api.api.errors import field_path
 from opsrunbook_api.core.config import Settings
-from opsrunbook_api.core.errors import field_path
 from opsrunbook_api.core.secrets import SecretSource, SecretUnavailable, split_keys
 from opsrunbook_api.core.security import KeyCheck, check_api_key, matches_any
 from opsrunbook_dagster.aws.names import ResourceNames
