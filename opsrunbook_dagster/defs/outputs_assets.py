@@ -11,6 +11,7 @@ import dagster as dg
 
 from contracts.actions import ActionPlanV1, ActionStatus
 from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.actions.render.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
 from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
@@ -20,7 +21,6 @@ from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.pipeline.status import mark_run
-from opsrunbook_dagster.planning.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 

@@ -11,10 +11,10 @@ from contracts.evidence import LogsEvidenceV1
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.factory import RuntimeOptions, build_runner, render_context
 from opsrunbook_dagster.actions.ledger import ActionLedger
+from opsrunbook_dagster.actions.render.http_bodies import RenderContext
 from opsrunbook_dagster.actions.runner import ActionRunner
 from opsrunbook_dagster.clients.config import ActionConfig, load_action_config
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.planning.requests import RenderContext
 
 MAX_EVIDENCE_LINES = 200
 

@@ -12,6 +12,7 @@ from contracts.evidence import EVIDENCE_MODELS
 from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
 from opsrunbook_dagster.actions.executor import execute_plan
+from opsrunbook_dagster.actions.render.http_bodies import ChartNote, RenderContext
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.packet_builder import build_packet
 from opsrunbook_dagster.charts.metric_charts import Chart
@@ -20,7 +21,6 @@ from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.diffing import json_diffs
 from opsrunbook_dagster.planning.planner import build_plan
-from opsrunbook_dagster.planning.requests import ChartNote, RenderContext
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import ObjectMissing, StoredObject
 
