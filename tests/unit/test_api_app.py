@@ -77,13 +77,15 @@ def test_create_app_makes_no_aws_calls() -> None:
 
 
 def test_settings_follow_resource_name_semantics() -> None:
-    env = {
-        "OPSRUNBOOK_TABLE_PREFIX": "t-",
-        "OPSRUNBOOK_PACKETS_TABLE": "pk",
-        "OPSRUNBOOK_EVIDENCE_BUCKET": "b",
-    }
     settings = Settings(_env_file=None, table_prefix="t-", packets_table="pk", evidence_bucket="b")
-    assert settings.resource_names() == ResourceNames.from_env(env)
+    assert settings.resource_names() == ResourceNames(
+        incident_requests_table="t-incident-requests",
+        incidents_table="t-incidents",
+        snapshots_table="t-snapshots",
+        packets_table="pk",
+        pr_review_requests_table="t-pr-review-requests",
+        evidence_bucket="b",
+    )
     assert Settings(_env_file=None).dagster_run_url("abc") == "http://127.0.0.1:3000/runs/abc"
 
 

@@ -7,7 +7,7 @@ from contracts.canonical import canonical_json
 from contracts.packet import IncidentPacketV1, SuspectedOwner
 from opsrunbook_dagster.actions.executor import execute_plan
 from opsrunbook_dagster.pipeline.diffing import json_diffs
-from opsrunbook_dagster.planning.flags import flags_from_env
+from opsrunbook_dagster.planning.flags import flags_from_values
 from opsrunbook_dagster.planning.planner import build_plan, finding_set_sha256
 from tests import factories
 
@@ -67,14 +67,14 @@ def test_no_actionable_findings_means_no_ticket_or_card() -> None:
     assert set(_decisions(build_plan(quiet, ActionFlags())).values()) == {"skip"}
 
 
-def test_flags_from_env_parse_and_reject_garbage() -> None:
-    flags = flags_from_env(
+def test_flags_parse_and_reject_garbage() -> None:
+    flags = flags_from_values(
         {"AUTOMATION_ENABLED": "false", "ACTIONS_DRY_RUN": "0", "ENABLE_GITHUB_PR_ACTION": "yes"}
     )
     assert (flags.automation_enabled, flags.dry_run, flags.github_pr_enabled) == (False, False, True)
-    assert flags_from_env({}).dry_run is True
+    assert flags_from_values({}).dry_run is True
     with pytest.raises(ValueError, match="ACTIONS_DRY_RUN"):
-        flags_from_env({"ACTIONS_DRY_RUN": "maybe"})
+        flags_from_values({"ACTIONS_DRY_RUN": "maybe"})
 
 
 def test_json_diffs_name_the_changed_pointers() -> None:
