@@ -170,3 +170,67 @@ def test_no_import_cycles_between_subpackages() -> None:
         source = _subpackage(module)
         graph.setdefault(source, set()).update(t for t in map(_subpackage, targets) if t != source)
     assert [" -> ".join(cycle) for cycle in _cycles(graph)] == []
+
+
+#: Where the environment may be read: the edges. Everything below them gets typed values from
+#: ``opsrunbook_dagster.settings.OpsRunbookSettings``, built only in ``SETTINGS_EDGES``.
+ENVIRONMENT_EDGES = (
+    "opsrunbook_dagster/cli/",  # the CLI (and the environment it hands to the processes it starts)
+    # sandbox and fake tooling, started by the CLI and the tests, never by a deployment:
+    "opsrunbook_dagster/sandbox/server.py",  # points moto's own callbacks at its port (MOTO_PORT)
+    "opsrunbook_dagster/sandbox/postgres.py",  # OPSRUNBOOK_TEST_POSTGRES_URL of the test suite
+    "opsrunbook_dagster/sandbox/seed_metrics.py",  # where benchmark CSVs are, for scenarios citing them
+    "opsrunbook_dagster/fakes/reference.py",  # where the fakes' reference schemas are
+)
+SETTINGS_EDGES = (
+    "opsrunbook_dagster/cli/",
+    "opsrunbook_dagster/defs/resources.py",  # Dagster: deployment_settings(), when a run or tick needs them
+    "opsrunbook_api/main.py",  # the API app factory
+)
+SETTINGS_CLASSES = {"OpsRunbookSettings", "Settings"}
+
+
+def _python_files() -> list[tuple[str, ast.AST]]:
+    files = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            files.append((path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))))
+    return files
+
+
+def _reads_environment(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(a.name in {"environ", "environb", "getenv", "getenvb"} for a in node.names)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_environment_is_read_at_the_edges_only() -> None:
+    offenders = [
+        f"{path}:{line}"
+        for path, tree in _python_files()
+        if not path.startswith(ENVIRONMENT_EDGES)
+        for line in _reads_environment(tree)
+    ]
+    assert offenders == [], "read settings at the edge (opsrunbook_dagster/settings.py) and pass them down"
+
+
+def test_settings_are_built_at_the_edges_only() -> None:
+    offenders = [
+        f"{path}:{node.lineno}"
+        for path, tree in _python_files()
+        if not path.startswith(SETTINGS_EDGES)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SETTINGS_CLASSES
+    ]
+    assert offenders == []
