@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from contracts._base import Name, Sha256, StrictModel, TimeWindow
+from contracts._base import Name, Sha256, ShortText, StrictModel, TimeWindow
 from contracts.canonical import sha256_hex
 from contracts.evidence import Collector, EvidenceBase, SourceStatus
 from contracts.limits import LogGroupText
@@ -44,6 +44,19 @@ class TopSignature(StrictModel):
     baseline_count: int
 
 
+class RepoMapCopy(StrictModel):
+    """The repository map in force when the evidence was bound (``$OPSRUNBOOK_REPO_MAP``), copied
+    into the snapshot so that a replay resolves suspected owners with the same rules: the file's
+    text as read (or why it could not be read), where it came from and its sha256."""
+
+    model_config = ConfigDict(**{**StrictModel.model_config, "str_strip_whitespace": False})  # text verbatim
+
+    source: ShortText
+    text: str | None = Field(default=None, max_length=1_000_000)
+    sha256: Sha256 | None = None
+    error: ShortText | None = None
+
+
 class EvidenceSnapshotV1(StrictModel):
     schema_version: Literal["evidence_snapshot.v1"] = "evidence_snapshot.v1"
     incident_id: Name
@@ -55,6 +68,15 @@ class EvidenceSnapshotV1(StrictModel):
     baseline_window: TimeWindow | None = None
     items: list[SnapshotItem] = Field(default_factory=list)
     top_signatures: list[TopSignature] = Field(default_factory=list)
+    repo_map: RepoMapCopy | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_repo_map(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """No map: the key is left out, so a snapshot without one keeps the bytes it always had."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("repo_map") is None:
+            data.pop("repo_map", None)
+        return data
 
     def item(self, collector: Collector) -> SnapshotItem | None:
         return next((i for i in self.items if i.collector == collector), None)

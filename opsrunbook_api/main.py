@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from opsrunbook_api.api.errors import register_error_handlers
+from opsrunbook_api.api.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from opsrunbook_api.api.router import api_router
 from opsrunbook_api.core.config import Settings
-from opsrunbook_api.core.errors import register_error_handlers
-from opsrunbook_api.core.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from opsrunbook_api.services.context import ApiContext
 
 WEBHOOK_PREFIX = "/v1/webhooks/"

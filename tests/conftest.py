@@ -46,9 +46,7 @@ def aws(sandbox: SandboxServer) -> AwsTarget:
 
 def isolated(aws: AwsTarget, prefix: str) -> ResourceNames:
     """Tables (and bucket) of their own for one test module, on the shared server."""
-    names = ResourceNames.from_env(
-        {"OPSRUNBOOK_TABLE_PREFIX": prefix, "OPSRUNBOOK_EVIDENCE_BUCKET": f"{prefix}evidence"}
-    )
+    names = ResourceNames.derive(prefix, evidence_bucket=f"{prefix}evidence")
     ensure_resources(aws, names, seed_ssm=False)
     return names
 

@@ -15,7 +15,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from opsrunbook_api.api.deps import authenticate, get_context, key_from_headers
-from opsrunbook_api.core.errors import ApiError
+from opsrunbook_api.api.errors import ApiError
 
 
 class AuthFirstRoute(APIRoute):

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from opsrunbook_api.api.errors import ApiError
 from opsrunbook_api.core.config import Settings
-from opsrunbook_api.core.errors import ApiError
 from opsrunbook_api.core.security import KeyCheck, check_api_key
 from opsrunbook_api.services.artifacts import ArtifactService
 from opsrunbook_api.services.context import ApiContext

@@ -1,32 +1,17 @@
-"""API settings from the environment (and an optional ``.env``), read when the app is created."""
+"""API settings from the environment (and an optional ``.env``), read when the app is created:
+the deployment's settings (AWS, table and bucket names, Dagster URL) plus the API's own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
-from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.aws.names import ResourceNames
-
-#: Environment variable → Settings field, for the resource-name overrides ``ResourceNames.from_env`` reads.
-_NAME_ENV = {
-    "OPSRUNBOOK_TABLE_PREFIX": "table_prefix",
-    "OPSRUNBOOK_INCIDENT_REQUESTS_TABLE": "incident_requests_table",
-    "OPSRUNBOOK_INCIDENTS_TABLE": "incidents_table",
-    "OPSRUNBOOK_SNAPSHOTS_TABLE": "snapshots_table",
-    "OPSRUNBOOK_PACKETS_TABLE": "packets_table",
-    "OPSRUNBOOK_PR_REVIEW_REQUESTS_TABLE": "pr_review_requests_table",
-    "OPSRUNBOOK_EVIDENCE_BUCKET": "evidence_bucket",
-}
+from opsrunbook_dagster.settings import OpsRunbookSettings
 
 
-def _env(name: str) -> Any:
-    return Field(default=None, validation_alias=name)
-
-
-class Settings(BaseSettings):
+class Settings(OpsRunbookSettings):
     """Everything the API is configured with. Secrets are ``SecretStr`` and never echoed."""
 
     model_config = SettingsConfigDict(
@@ -72,18 +57,6 @@ class Settings(BaseSettings):
         validation_alias="OPSRUNBOOK_SECRET_TTL_SECONDS",
         description="SSM-held secrets are re-read after this long (a revoked key stops working within it).",
     )
-    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
-    aws_region: str = Field(
-        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
-    )
-    table_prefix: str = Field(default="", validation_alias="OPSRUNBOOK_TABLE_PREFIX")
-    incident_requests_table: str | None = _env("OPSRUNBOOK_INCIDENT_REQUESTS_TABLE")
-    incidents_table: str | None = _env("OPSRUNBOOK_INCIDENTS_TABLE")
-    snapshots_table: str | None = _env("OPSRUNBOOK_SNAPSHOTS_TABLE")
-    packets_table: str | None = _env("OPSRUNBOOK_PACKETS_TABLE")
-    pr_review_requests_table: str | None = _env("OPSRUNBOOK_PR_REVIEW_REQUESTS_TABLE")
-    evidence_bucket: str | None = _env("OPSRUNBOOK_EVIDENCE_BUCKET")
-    dagster_ui_url: str = Field(default="http://127.0.0.1:3000", validation_alias="DAGSTER_UI_URL")
     readiness_orchestrator: bool = Field(
         default=True,
         validation_alias="OPSRUNBOOK_READINESS_ORCHESTRATOR",
@@ -122,16 +95,3 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: Any) -> Any:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return None if isinstance(raw, str) and not raw.strip() else value
-
-    def resource_names(self) -> ResourceNames:
-        """Table/bucket names with exactly the semantics of ``ResourceNames.from_env``."""
-        env = {
-            name: getattr(self, attr) for name, attr in _NAME_ENV.items() if getattr(self, attr) is not None
-        }
-        return ResourceNames.from_env(env)
-
-    def aws_target(self) -> AwsTarget:
-        return AwsTarget(region=self.aws_region, endpoint_url=self.aws_endpoint_url or None)
-
-    def dagster_run_url(self, dagster_run_id: str) -> str:
-        return f"{self.dagster_ui_url.rstrip('/')}/runs/{dagster_run_id}"

@@ -109,4 +109,11 @@ class ApiContext:
 
     @cached_property
     def health(self) -> HealthService:
-        return HealthService(self, cache_seconds=self.settings.health_cache_seconds)
+        return HealthService(
+            self.settings,
+            self.deps,
+            self.api_keys,
+            self.webhook_secret,
+            self.orchestrator,
+            cache_seconds=self.settings.health_cache_seconds,
+        )

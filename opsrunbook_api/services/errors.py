@@ -1,4 +1,4 @@
-"""Domain errors raised by services; ``core.errors`` maps each to one HTTP status and error code."""
+"""Domain errors raised by services; ``api.errors`` maps each to one HTTP status and error code."""
 
 from __future__ import annotations
 

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from opsrunbook_api.core.config import Settings
+from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.schemas.health import CheckOut, ConfigSummary, HealthOut, SecretConfigOut
-
-if TYPE_CHECKING:
-    from opsrunbook_api.services.context import ApiContext
+from opsrunbook_api.services.orchestrator import OrchestratorStatus
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
 
 
 def _without_userinfo(url: str | None) -> str | None:
@@ -52,14 +53,21 @@ def _bucket(s3: Any, bucket: str) -> CheckOut:
 
 @dataclass
 class HealthService:
-    context: ApiContext
+    """What readiness looks at and reports: the AWS resources, the orchestrator (None: not looked
+    at), the settings it summarises and the two secrets whose source it names."""
+
+    settings: Settings
+    deps: PipelineDeps
+    api_keys: SecretSource
+    webhook_secret: SecretSource
+    orchestrator: OrchestratorStatus | None
     cache_seconds: float = 5.0
     clock: Callable[[], float] = time.monotonic
     _last: tuple[float, HealthOut] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _clients(self) -> tuple[Any, Any]:
-        deps = self.context.deps
+        deps = self.deps
         return (
             deps.client("dynamodb", max_attempts=1, read_timeout=5.0),
             deps.client("s3", max_attempts=1, read_timeout=5.0),
@@ -78,7 +86,7 @@ class HealthService:
 
     def _check(self) -> HealthOut:
         """Every table and the bucket, probed concurrently (one slow dependency costs one timeout)."""
-        names = self.context.deps.names
+        names = self.deps.names
         probes: dict[str, Callable[[], CheckOut]] = {}
         try:
             dynamodb, s3 = self._clients()
@@ -91,15 +99,15 @@ class HealthService:
             with ThreadPoolExecutor(max_workers=len(probes)) as pool:
                 futures = {name: pool.submit(probe) for name, probe in probes.items()}
                 checks = {name: future.result() for name, future in futures.items()}
-        if self.context.orchestrator is not None:
-            checks.update(self.context.orchestrator.checks())
+        if self.orchestrator is not None:
+            checks.update(self.orchestrator.checks())
         ready = all(c.ok for c in checks.values())
         return HealthOut(
             status="ok" if ready else "degraded", live=True, ready=ready, checks=checks, config=self.summary()
         )
 
     def summary(self) -> ConfigSummary:
-        settings, names, context = self.context.settings, self.context.deps.names, self.context
+        settings, names = self.settings, self.deps.names
         return ConfigSummary(
             aws_region=settings.aws_region,
             aws_endpoint_url=_without_userinfo(settings.aws_endpoint_url),
@@ -113,8 +121,8 @@ class HealthService:
             evidence_bucket=names.evidence_bucket,
             dagster_ui_url=_without_userinfo(settings.dagster_ui_url) or "",
             max_body_bytes=settings.max_body_bytes,
-            api_keys=SecretConfigOut(source=context.api_keys.origin, loaded=context.api_keys.loaded),
+            api_keys=SecretConfigOut(source=self.api_keys.origin, loaded=self.api_keys.loaded),
             github_webhook_secret=SecretConfigOut(
-                source=context.webhook_secret.origin, loaded=context.webhook_secret.loaded
+                source=self.webhook_secret.origin, loaded=self.webhook_secret.loaded
             ),
         )

@@ -13,6 +13,7 @@ from opsrunbook_dagster.actions.jira_action import JiraTicketAction
 from opsrunbook_dagster.actions.lease import LeaseKeeper
 from opsrunbook_dagster.actions.ledger import ActionLedger
 from opsrunbook_dagster.actions.model import ActionHandler, utcnow
+from opsrunbook_dagster.actions.render.http_bodies import RenderContext
 from opsrunbook_dagster.actions.runner import ActionRunner
 from opsrunbook_dagster.actions.teams_action import TeamsNotifyAction
 from opsrunbook_dagster.clients.config import ActionConfig
@@ -21,7 +22,6 @@ from opsrunbook_dagster.clients.github_app import AppAuth, GitHubConfigError
 from opsrunbook_dagster.clients.http import AfterWrite, Pacing, RetryPolicy
 from opsrunbook_dagster.clients.jira import JiraClient
 from opsrunbook_dagster.clients.teams import TeamsClient
-from opsrunbook_dagster.planning.requests import RenderContext
 
 
 @dataclass

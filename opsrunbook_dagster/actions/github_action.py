@@ -15,17 +15,17 @@ from typing import Any
 
 from contracts.actions import ActionStatus, ActionType, ExternalRef
 from opsrunbook_dagster.actions.model import ActionContext, Outcome
-from opsrunbook_dagster.clients.github import GitHubClient
-from opsrunbook_dagster.clients.http import HttpError
-from opsrunbook_dagster.clients.paths import repo_path
-from opsrunbook_dagster.planning.markdown import incident_markdown
-from opsrunbook_dagster.planning.requests import (
+from opsrunbook_dagster.actions.render.http_bodies import (
     chart_path,
     github_pr_request,
     github_put_request,
     incident_path,
     pr_labels,
 )
+from opsrunbook_dagster.actions.render.markdown import incident_markdown
+from opsrunbook_dagster.clients.github import GitHubClient
+from opsrunbook_dagster.clients.http import HttpError
+from opsrunbook_dagster.clients.paths import repo_path
 from opsrunbook_dagster.resolution.frames import extract_frames
 from opsrunbook_dagster.resolution.gate import Candidate, candidates, static_gate, verify
 

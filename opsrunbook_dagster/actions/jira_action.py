@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from contracts.actions import ActionStatus, ActionType, ExternalRef
 from opsrunbook_dagster.actions.model import ActionContext, Outcome
-from opsrunbook_dagster.clients.jira import JiraClient
-from opsrunbook_dagster.planning.adf import adf_plain_text
-from opsrunbook_dagster.planning.requests import (
+from opsrunbook_dagster.actions.render.adf import adf_plain_text
+from opsrunbook_dagster.actions.render.http_bodies import (
     ChartNote,
     fs_label,
     jira_attachment_request,
@@ -24,6 +23,7 @@ from opsrunbook_dagster.planning.requests import (
     jira_issue_request,
     jira_search_request,
 )
+from opsrunbook_dagster.clients.jira import JiraClient
 
 FS_PREFIX = "opsrunbook-fs-"
 

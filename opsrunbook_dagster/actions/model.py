@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from contracts.actions import ActionPlanV1, ActionStatus, ActionType, ExternalRef, PlannedAction
 from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.actions.render.http_bodies import RenderContext
 from opsrunbook_dagster.charts.metric_charts import Chart
-from opsrunbook_dagster.planning.requests import RenderContext
 
 
 def utcnow() -> datetime:

@@ -11,9 +11,9 @@ from datetime import datetime
 from contracts.actions import ActionStatus, ActionType, ExternalRef
 from opsrunbook_dagster.actions.ledger import ActionLedger
 from opsrunbook_dagster.actions.model import ActionContext, Outcome, utcnow
+from opsrunbook_dagster.actions.render.http_bodies import teams_request
 from opsrunbook_dagster.clients.http import HttpError
 from opsrunbook_dagster.clients.teams import TeamsClient
-from opsrunbook_dagster.planning.requests import teams_request
 
 CHANNEL = "teams"
 

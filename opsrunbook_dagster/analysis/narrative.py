@@ -16,8 +16,9 @@ from contracts.packet import (
     NextActionKind,
     SuspectedOwner,
 )
+from contracts.snapshot import RepoMapCopy
 from opsrunbook_dagster.resolution.owners import resolve_owners
-from opsrunbook_dagster.resolution.repo_map import RepoMapError, load_repo_map
+from opsrunbook_dagster.resolution.repo_map import RepoMapError, repo_map_of
 
 _STATEMENTS = {
     FindingKind.lambda_timeout: "{subject} is running into its Lambda timeout; a slow dependency or a code path that got slower is the likely cause.",
@@ -166,21 +167,24 @@ def next_actions(findings: list[Finding], window_start: int, window_end: int) ->
     return actions
 
 
-def suspected_owners(service: str, findings: list[Finding]) -> list[SuspectedOwner]:
-    """Repository owners from the mapping rules in ``$OPSRUNBOOK_REPO_MAP`` (0.95) and name
-    heuristics (0.5), then the owning team by service name. Deterministic for a given map file
-    (its sha256 is cited in the reasons); stack-trace verification happens at action time."""
+def suspected_owners(
+    service: str, findings: list[Finding], repo_map: RepoMapCopy | None = None
+) -> list[SuspectedOwner]:
+    """Repository owners from the mapping rules of ``repo_map`` (the copy stored with the evidence
+    snapshot; 0.95) and name heuristics (0.5), then the owning team by service name. Deterministic
+    for a given map (its sha256 is cited in the reasons); stack-trace verification happens at
+    action time."""
     reasons = [f"the incident was raised for service {service!r}"]
     related = sorted({_subject(f) for f in findings[:3] if service in f.resource})
     if related:
         reasons.append("top findings concern resources named after the service: " + ", ".join(related))
+    rules = None
     try:
-        repo_map = load_repo_map()
+        rules = repo_map_of(repo_map) if repo_map else None
     except RepoMapError as exc:
-        repo_map = None
         reasons.append(f"repository map unusable: {exc}"[:1024])
     team = SuspectedOwner(team=service, confidence=0.5, method="heuristic", reasons=reasons)
-    resolved = resolve_owners(service, findings, repo_map) if repo_map else None
+    resolved = resolve_owners(service, findings, rules) if rules else None
     return [*resolved, team] if resolved else [team]
 
 

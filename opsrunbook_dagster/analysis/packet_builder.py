@@ -53,7 +53,7 @@ def build_packet(handles: EvidenceHandles) -> IncidentPacketV1:
         next_actions=next_actions(
             actionable, int(snapshot.window.start.timestamp()), int(snapshot.window.end.timestamp())
         ),
-        suspected_owners=suspected_owners(snapshot.service, actionable),
+        suspected_owners=suspected_owners(snapshot.service, actionable, snapshot.repo_map),
         limits=limits(evidence, not_examined),
         snapshot_ref=SnapshotRef(
             bucket=_bucket(handles), key=handles.snapshot_key, sha256=handles.snapshot_sha256

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,16 +24,14 @@ SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": 
 
 @dataclass(frozen=True)
 class AwsTarget:
-    """Where AWS calls go: ``endpoint_url`` is set for the sandbox, ``None`` for real AWS."""
+    """Where AWS calls go: ``endpoint_url`` is set for the sandbox, ``None`` for real AWS.
+
+    ``sandbox_credentials``: with a custom endpoint, sign with the sandbox's dummy credentials (the
+    settings turn it off when ``AWS_ACCESS_KEY_ID`` or ``AWS_PROFILE`` provide real ones)."""
 
     region: str = "us-east-1"
     endpoint_url: str | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> AwsTarget:
-        env = os.environ if environ is None else environ
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
-        return cls(region=region, endpoint_url=env.get("AWS_ENDPOINT_URL") or None)
+    sandbox_credentials: bool = True
 
     def client(self, service: str, *, max_attempts: int = 3, read_timeout: float = 30.0) -> Any:
         config = Config(
@@ -48,7 +44,7 @@ class AwsTarget:
         kwargs: dict[str, Any] = {"config": config, "region_name": self.region}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-            if not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+            if self.sandbox_credentials:
                 kwargs.update(SANDBOX_CREDENTIALS)
         with _SESSION_LOCK:  # sessions are not thread-safe; clients are
             return _session().client(service, **kwargs)

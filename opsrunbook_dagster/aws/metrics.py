@@ -43,9 +43,16 @@ class MetricPublisher:
     namespace: str
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], client: Any) -> MetricPublisher | None:
-        namespace = environ.get(NAMESPACE_ENV, "").strip()
+    def create(cls, namespace: str | None, client: Any) -> MetricPublisher | None:
+        """A publisher to ``namespace`` (the ``OPSRUNBOOK_METRICS_NAMESPACE`` setting), or None if unset;
+        ``client`` builds the CloudWatch client, called only when there is a namespace."""
+        namespace = (namespace or "").strip()
         return cls(client(), namespace) if namespace else None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], client: Any) -> MetricPublisher | None:
+        """``create`` with the namespace from an environment-shaped mapping."""
+        return cls.create(environ.get(NAMESPACE_ENV), client)
 
     def publish(self, datum: dict[str, Any]) -> bool:
         """True when CloudWatch took it; a failure is logged (metrics must never stop the sensor)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 #: SSM parameters holding secrets/config for the action clients; the sandbox seeds placeholders.
@@ -39,7 +37,7 @@ DEFAULT_SSM_PREFIX = "/opsrunbook"
 
 @dataclass(frozen=True)
 class ResourceNames:
-    """Table and bucket names; ``from_env`` applies ``OPSRUNBOOK_*`` overrides."""
+    """Table and bucket names (``derive`` is the one place they are derived from settings)."""
 
     incident_requests_table: str = "incident-requests"
     incidents_table: str = "incidents"
@@ -49,22 +47,19 @@ class ResourceNames:
     evidence_bucket: str = "opsrunbook-evidence"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ResourceNames:
-        env = os.environ if environ is None else environ
-        prefix = env.get("OPSRUNBOOK_TABLE_PREFIX", "")
+    def derive(cls, table_prefix: str = "", **named: str | None) -> ResourceNames:
+        """Each table is ``table_prefix`` + its default name unless ``named`` names it; the bucket is
+        never prefixed (``OPSRUNBOOK_TABLE_PREFIX`` and the ``OPSRUNBOOK_*_TABLE``/``_BUCKET``
+        settings)."""
         defaults = cls()
-        return cls(
-            incident_requests_table=env.get(
-                "OPSRUNBOOK_INCIDENT_REQUESTS_TABLE", prefix + defaults.incident_requests_table
-            ),
-            incidents_table=env.get("OPSRUNBOOK_INCIDENTS_TABLE", prefix + defaults.incidents_table),
-            snapshots_table=env.get("OPSRUNBOOK_SNAPSHOTS_TABLE", prefix + defaults.snapshots_table),
-            packets_table=env.get("OPSRUNBOOK_PACKETS_TABLE", prefix + defaults.packets_table),
-            pr_review_requests_table=env.get(
-                "OPSRUNBOOK_PR_REVIEW_REQUESTS_TABLE", prefix + defaults.pr_review_requests_table
-            ),
-            evidence_bucket=env.get("OPSRUNBOOK_EVIDENCE_BUCKET", defaults.evidence_bucket),
-        )
+        unknown = set(named) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise TypeError(f"unknown resource names: {sorted(unknown)}")
+        values = {
+            field: named.get(field) or (default if field == "evidence_bucket" else table_prefix + default)
+            for field, default in vars(defaults).items()
+        }
+        return cls(**values)
 
     @property
     def tables(self) -> tuple[str, ...]:

@@ -17,7 +17,6 @@ from contracts.canonical import to_jsonable
 from contracts.ids import partition_key
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli import fakes_cmd
 from opsrunbook_dagster.cli.dagster_api import DagsterApi
 from opsrunbook_dagster.cli.errors import bad_input_exits_2
@@ -31,6 +30,7 @@ from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer, free_port
+from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, results_key
 
 #: The demo's API key (the sandbox is local and throwaway).
@@ -101,7 +101,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with SandboxServer(port=_port(args.aws_port)) as sandbox:
         target = AwsTarget(endpoint_url=sandbox.endpoint_url)
-        ensure_resources(target, ResourceNames.from_env())
+        names = OpsRunbookSettings().resource_names()
+        ensure_resources(target, names)
         env = {**os.environ, **client_env(sandbox.endpoint_url)}
         repo_map = REPO_ROOT / "infra" / "repo-map.yaml"
         if repo_map.exists():  # the bundled scenarios' owners, so the demo packet names repositories
@@ -127,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         try:
             _say(f"Dagster UI: {stack.url}")
             _say(f"API:        {api.url}/docs  (X-API-Key: {DEMO_API_KEY})")
-            deps = PipelineDeps(target=target, names=ResourceNames.from_env())
+            deps = PipelineDeps(target=target, names=names)
             report = seed_scenario(target, scenario)
             assert report.request is not None
             event = report.request

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from opsrunbook_dagster.cli.errors import bad_input_exits_2
 from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.cli.stack import REPO_ROOT
 from opsrunbook_dagster.evaluation.runner import evaluate, scenario_refs
+from opsrunbook_dagster.resolution.repo_map import copy_repo_map
+from opsrunbook_dagster.settings import OpsRunbookSettings
 
-REPO_MAP_ENV = "OPSRUNBOOK_REPO_MAP"
+DEFAULT_REPO_MAP = REPO_ROOT / "infra" / "repo-map.yaml"
 
 
 def _mark(value: bool | None) -> str:
@@ -21,14 +22,16 @@ def _mark(value: bool | None) -> str:
 
 @bad_input_exits_2
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.repo_map:
-        os.environ[REPO_MAP_ENV] = args.repo_map
+    configured = args.repo_map or OpsRunbookSettings().repo_map
+    if not configured and DEFAULT_REPO_MAP.exists():
+        configured = str(DEFAULT_REPO_MAP)
+    repo_map = copy_repo_map(configured)
     refs = scenario_refs(args.paths)
     scores = []
     with ProgressDisplay(wanted(args.json), "eval", total=len(refs)) as shown:
         for ref in refs:
             shown.advance(0, note=Path(ref).stem)
-            scores.append(evaluate(ref, check_determinism=not args.no_determinism)[0])
+            scores.append(evaluate(ref, check_determinism=not args.no_determinism, repo_map=repo_map)[0])
             shown.advance(1, note=Path(ref).stem)
     with_cause = [s for s in scores if s.expected_kind != "none"]
     controls = [s for s in scores if s.expected_kind == "none"]
@@ -70,10 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         action="store_true",
         help="skip the determinism check (each scenario run again over the same world and a re-seeded one)",
     )
-    default_map = REPO_ROOT / "infra" / "repo-map.yaml"
     parser.add_argument(
         "--repo-map",
-        default=os.environ.get(REPO_MAP_ENV) or (str(default_map) if default_map.exists() else None),
+        default=None,
         help="repository mapping rules for suspected owners (default: $OPSRUNBOOK_REPO_MAP or infra/repo-map.yaml)",
     )
     parser.set_defaults(func=cmd_eval)

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime
 
 from contracts.canonical import to_jsonable
-from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
 from opsrunbook_dagster.cli.incident_text import incident_report, incidents_table
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.incident_view import IncidentNotFound, load_view
+from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.incident_listing import ListFilters, list_incidents
 from opsrunbook_dagster.stores.run_status import STATUS_RANK
 
 MAX_LIMIT = 200
 
 
-def _deps(endpoint: str | None) -> PipelineDeps:
-    env = AwsTarget.from_env()
-    target = AwsTarget(region=env.region, endpoint_url=endpoint or env.endpoint_url)
-    return PipelineDeps(target=target, names=ResourceNames.from_env())
+def _deps(settings: OpsRunbookSettings, endpoint: str | None) -> PipelineDeps:
+    return PipelineDeps(target=settings.aws_target(endpoint), names=settings.resource_names())
 
 
 def _limit(text: str) -> int:
@@ -50,7 +46,7 @@ def _print_json(value: object) -> None:
 
 @bad_input_exits_2
 def cmd_incidents(args: argparse.Namespace) -> int:
-    deps = _deps(args.endpoint)
+    deps = _deps(OpsRunbookSettings(), args.endpoint)
     filters = ListFilters(
         status=args.status, service=args.service, environment=args.environment, since=args.since
     )
@@ -73,11 +69,10 @@ def cmd_incidents(args: argparse.Namespace) -> int:
 
 @bad_input_exits_2
 def cmd_show(args: argparse.Namespace) -> int:
-    deps = _deps(args.endpoint)
+    settings = OpsRunbookSettings()
+    deps = _deps(settings, args.endpoint)
     try:
-        view = load_view(
-            deps, args.incident_id, args.run, os.environ.get("DAGSTER_UI_URL", "http://127.0.0.1:3000")
-        )
+        view = load_view(deps, args.incident_id, args.run, settings.dagster_ui_url)
     except IncidentNotFound as exc:
         raise UsageError(str(exc)) from exc
     if args.json:

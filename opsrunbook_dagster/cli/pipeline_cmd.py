@@ -18,18 +18,19 @@ from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
 from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.inline import run_inline
-from opsrunbook_dagster.planning.flags import flags_from_env
 from opsrunbook_dagster.replay.outcome import TERMINAL
+from opsrunbook_dagster.resolution.repo_map import copy_repo_map
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer
+from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.replays import ReplayInProgress
 
 
-def _target(endpoint: str | None) -> AwsTarget:
-    env = AwsTarget.from_env()
-    return AwsTarget(region=env.region, endpoint_url=endpoint or env.endpoint_url)
+def _deps(settings: OpsRunbookSettings, endpoint: str | None) -> PipelineDeps:
+    """The deployment's tables and bucket, at ``endpoint`` when given (else the settings' AWS)."""
+    return PipelineDeps(target=settings.aws_target(endpoint), names=settings.resource_names())
 
 
 def _request_from(arg: str, target: AwsTarget) -> IncidentEventV1:
@@ -48,8 +49,8 @@ def _request_from(arg: str, target: AwsTarget) -> IncidentEventV1:
 
 @bad_input_exits_2
 def cmd_submit(args: argparse.Namespace) -> int:
-    target = _target(args.endpoint)
-    deps = PipelineDeps(target=target, names=ResourceNames.from_env())
+    deps = _deps(OpsRunbookSettings(), args.endpoint)
+    target = deps.target
     if target.endpoint_url:
         ensure_resources(target, deps.names)
     event = _request_from(args.request, target)
@@ -77,7 +78,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
 @bad_input_exits_2
 def cmd_analyze(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    flags = flags_from_env()
+    settings = OpsRunbookSettings()
+    flags = settings.action_flags()
     with SandboxServer() as server:
         target = AwsTarget(endpoint_url=server.endpoint_url)
         started = time.perf_counter()
@@ -89,6 +91,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             PipelineDeps(target=target),
             report.request,
             ActionFlags(**{**flags.model_dump(), "dry_run": True}),
+            repo_map=copy_repo_map(settings.repo_map),
         )
     output = {"packet": run.packet, "plan": run.plan, "timings": {**run.timings, "seed_s": round(seeded, 4)}}
     if args.json:
@@ -102,7 +105,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     """The same path as ``POST /v1/incidents/{id}/replay``: a replay request row, which the running
     Dagster daemon's replay sensor turns into runs; then wait for its terminal status."""
-    deps = PipelineDeps(target=_target(args.endpoint), names=ResourceNames.from_env())
+    deps = _deps(OpsRunbookSettings(), args.endpoint)
     meta = deps.incidents.meta(args.incident_id)
     if meta is None:
         raise UsageError(f"incident {args.incident_id} not found")

@@ -8,7 +8,6 @@ import sys
 from datetime import datetime
 
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli.errors import UsageError, bad_input_exits_2
 from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.cli.signals import install_stop_event
@@ -16,6 +15,7 @@ from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.scenario import blind_names, bundled_names, load_scenario
 from opsrunbook_dagster.sandbox.seeder import SeedReport, seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer, configure_moto
+from opsrunbook_dagster.settings import OpsRunbookSettings
 
 DEFAULT_SCENARIO = "lambda-timeout"
 
@@ -71,7 +71,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     endpoint = server.start()
     try:
         target = AwsTarget(endpoint_url=endpoint)
-        ensure_resources(target, ResourceNames.from_env())
+        ensure_resources(target, OpsRunbookSettings().resource_names())
         for name in args.scenario or []:
             print_seed_report(seed_scenario(target, load_scenario(name)))
         release_startup_memory()
@@ -90,12 +90,13 @@ def cmd_up(args: argparse.Namespace) -> int:
 @bad_input_exits_2
 def cmd_seed(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    endpoint = args.endpoint or AwsTarget.from_env().endpoint_url
+    settings = OpsRunbookSettings()
+    endpoint = args.endpoint or settings.aws_endpoint_url
     if not endpoint:
         raise UsageError("no sandbox endpoint: pass --endpoint or set AWS_ENDPOINT_URL")
     configure_moto(endpoint)
-    target = AwsTarget(region=AwsTarget.from_env().region, endpoint_url=endpoint)
-    ensure_resources(target, ResourceNames.from_env())
+    target = settings.aws_target(endpoint)
+    ensure_resources(target, settings.resource_names())
     with ProgressDisplay(wanted(), f"seeding {scenario.name}") as shown:
         report = seed_scenario(
             target, scenario, _parse_now(args.now), progress=lambda what, n: shown.advance(n, note=what)

@@ -8,7 +8,6 @@ demo and the tests set), and, if ``OPSRUNBOOK_ACTION_HOSTS`` lists hosts, only t
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,14 +155,15 @@ def _ssm_values(ssm: Any, prefix: str, names: list[str]) -> dict[str, str]:
 
 
 def load_action_config(
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     ssm: Any = None,
     prefix: str | None = None,
     overrides: Mapping[str, str | None] | None = None,
 ) -> ActionConfig:
-    """Settings given in ``overrides`` (code and tests, never run config) win, then the
-    environment, then SSM under ``prefix``."""
-    env = os.environ if environ is None else environ
+    """Settings given in ``overrides`` (code and tests, never run config) win, then ``environ``
+    (the deployment's, by variable name: ``OpsRunbookSettings.action_environment()``), then SSM
+    under ``prefix``."""
+    env = environ
     prefix = (prefix or env.get("OPSRUNBOOK_SSM_PREFIX") or DEFAULT_SSM_PREFIX).rstrip("/")
     raw: dict[str, str] = {}
     origins: dict[str, str] = {}

@@ -4,24 +4,24 @@ Packet and plan are rebuilt from stored evidence; when one already exists (a rep
 the rebuilt bytes are compared and the outcome recorded instead of overwriting.
 """
 
-import os
 from typing import Any
 
 import dagster as dg
 
 from contracts.actions import ActionPlanV1, ActionStatus
 from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.actions.render.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
 from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
-from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
+from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.summaries import packet_markdown, plan_markdown
 from opsrunbook_dagster.pipeline.charts import ChartsOutcome, chart_stage
 from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.pipeline.status import mark_run
-from opsrunbook_dagster.planning.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from opsrunbook_dagster.replay import REPLAY_TAG
+from opsrunbook_dagster.resolution.repo_map import copy_repo_map
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
 
 BACKFILL_TAG = "dagster/backfill"
@@ -63,10 +63,12 @@ def _replay_metadata(outcome: Rebuilt) -> dict[str, Any]:
 
 @dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=list(EVIDENCE_KEYS.values()), kinds={"s3"})
 def evidence_snapshot(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
-    """Manifest binding the run's evidence objects (key, sha256, size, status) plus top signatures."""
+    """Manifest binding the run's evidence objects (key, sha256, size, status), top signatures and
+    the repository map in force (``OPSRUNBOOK_REPO_MAP``), which the packet resolves owners with."""
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
-    snapshot, stored = build_snapshot(deps, load_request(deps, incident_id, run_id))
+    repo_map = copy_repo_map(deployment_settings().repo_map)
+    snapshot, stored = build_snapshot(deps, load_request(deps, incident_id, run_id), repo_map)
     deps.incidents.put_snapshot_row(
         incident_id, run_id, {"s3_key": stored.key, "sha256": stored.sha256, "items": len(snapshot.items)}
     )
@@ -120,8 +122,7 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
 
 
 def _oncall_summary(packet: IncidentPacketV1, charts: ChartsOutcome) -> str:
-    api = os.environ.get("OPSRUNBOOK_API_URL") or "http://127.0.0.1:8000"
-    links = packet_api_links(api, packet, [c.finding_id for c in charts.charts])
+    links = packet_api_links(deployment_settings().api_url, packet, [c.finding_id for c in charts.charts])
     inline = [InlineChart(c.finding_id, c.title, c.png) for c in charts.charts]
     return oncall_markdown(packet, inline, links)
 
@@ -172,7 +173,7 @@ def action_results(
         run_id,
         runtime=actions.runtime(),
         flags_now=actions.flags(),
-        dagster_run_id=context.run.run_id,
+        run_link=deployment_settings().dagster_run_url(context.run.run_id),
     )
     failed = [r for r in results if r.status == ActionStatus.failed]
     if failed:

@@ -1,13 +1,12 @@
 """The PR review cycle: pr-review-requests rows → pr_reviews partitions → pr_review_event → pr_fix_plan."""
 
-import os
 from typing import Any
 
 import dagster as dg
 
 from contracts.canonical import canonical_json
 from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
-from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.pipeline.status import forward
 from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
 
@@ -74,19 +73,14 @@ pr_review_job = dg.define_asset_job(
 )
 
 
-def runs_per_tick() -> int:
-    """At most this many PR-review runs per sensor tick (OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK, default
-    10): a burst of review comments queues in the table instead of flooding the run queue."""
-    raw = os.environ.get("OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK", "10")
-    return max(1, int(raw)) if raw.isdigit() else 10
-
-
 @dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
     """Each stored delivery becomes one partition and one run (run_key = delivery id)."""
     store = aws.deps().pr_reviews
     requests = []
-    for row in store.pending(limit=runs_per_tick()):
+    # at most this many runs per tick: a burst of review comments queues in the table instead of
+    # flooding the run queue
+    for row in store.pending(limit=deployment_settings().runs_per_review_tick()):
         delivery_id = row.pk.split("#", 1)[-1]
         try:
             GitHubPRReviewEventV1.model_validate_json(row.body)

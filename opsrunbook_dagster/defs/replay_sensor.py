@@ -9,7 +9,7 @@ on the replay tag to follow them. Replay runs share the in-flight cap with incid
 import dagster as dg
 
 from opsrunbook_dagster.defs.outputs_assets import action_plan, incident_packet
-from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.sensors import TAG_PREFIX, capacity
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.replay import REPLAY_TAG
@@ -92,7 +92,7 @@ def replay_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAw
         deps.replays.finish(row, "REJECTED", reason)
     for row, run_ids in replays:
         deps.replays.take(row, run_ids)  # False: another tick took it; it is on the active queue anyway
-    slots = capacity(context.instance)
+    slots = capacity(context.instance, deployment_settings())
     requests: list[dg.RunRequest] = []
     for row in deps.replays.queued(ACTIVE_QUEUE):
         requests.extend(_advance(context, deps, row, slots - len(requests)))

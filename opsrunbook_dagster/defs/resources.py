@@ -1,8 +1,9 @@
 """Resources: where AWS is and what the project's tables/bucket are called.
 
-Every field is optional; unset fields fall back to the standard environment (``AWS_REGION``,
-``AWS_ENDPOINT_URL``, ``OPSRUNBOOK_*``) when a run starts — never at import time. The same
-definitions therefore run against the sandbox and real AWS.
+Every field is optional; unset fields fall back to the deployment's settings
+(``opsrunbook_dagster.settings``: ``AWS_REGION``, ``AWS_ENDPOINT_URL``, ``OPSRUNBOOK_*``), read
+when a run starts — never at import time. The same definitions therefore run against the sandbox
+and real AWS.
 
 Fields can be set by run config (the launchpad, GraphQL), so none may widen what a run can do: an
 AWS ``endpoint_url``, region, bucket or table prefix other than the deployment's is refused unless
@@ -11,7 +12,6 @@ tests); the action flags may only make a run safer (``ActionSettings``).
 """
 
 import functools
-import os
 from dataclasses import replace
 
 import dagster as dg
@@ -20,10 +20,15 @@ from pydantic import Field
 from contracts.actions import ActionFlags
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
-from opsrunbook_dagster.clients.config import EndpointPolicy, is_loopback
+from opsrunbook_dagster.clients.config import is_loopback
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.planning.flags import flags_from_env
+from opsrunbook_dagster.settings import OpsRunbookSettings
+
+
+def deployment_settings() -> OpsRunbookSettings:
+    """The deployment's settings, read from the environment when a run or a tick needs them."""
+    return OpsRunbookSettings()
 
 
 @functools.cache
@@ -42,36 +47,37 @@ class OpsRunbookAws(dg.ConfigurableResource):
     table_prefix: str | None = Field(default=None, description="Default $OPSRUNBOOK_TABLE_PREFIX.")
 
     def target(self) -> AwsTarget:
-        env = AwsTarget.from_env()
-        endpoint = self.endpoint_url or env.endpoint_url
+        settings = deployment_settings()
+        env = settings.aws_target()
         if self.endpoint_url and self.endpoint_url != env.endpoint_url:
-            local = EndpointPolicy.from_env(os.environ)
+            local = settings.endpoint_policy()
             if not (local.allow_loopback_http and is_loopback(self.endpoint_url)):
                 raise ValueError(
                     "OpsRunbookAws.endpoint_url may only differ from the deployment's AWS_ENDPOINT_URL "
                     "for a loopback sandbox with OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true"
                 )
-        return AwsTarget(region=self.region_name or env.region, endpoint_url=endpoint)
+        return replace(
+            env, region=self.region_name or env.region, endpoint_url=self.endpoint_url or env.endpoint_url
+        )
 
-    def _local(self) -> bool:
+    def _local(self, settings: OpsRunbookSettings) -> bool:
         """A loopback sandbox with the local flag: tests and the demo may point runs at their own
         tables; a deployment may not (another table prefix would be a fresh action ledger)."""
-        endpoint = self.endpoint_url or AwsTarget.from_env().endpoint_url
+        endpoint = self.endpoint_url or settings.aws_endpoint_url
         return (
-            EndpointPolicy.from_env(os.environ).allow_loopback_http
-            and bool(endpoint)
-            and is_loopback(endpoint or "")
+            settings.endpoint_policy().allow_loopback_http and bool(endpoint) and is_loopback(endpoint or "")
         )
 
     def names(self) -> ResourceNames:
-        names = ResourceNames.from_env()
+        settings = deployment_settings()
+        names = settings.resource_names()
         overrides = {
             "evidence_bucket": (self.evidence_bucket, names.evidence_bucket),
-            "table_prefix": (self.table_prefix, os.environ.get("OPSRUNBOOK_TABLE_PREFIX") or ""),
-            "region_name": (self.region_name, AwsTarget.from_env().region),
+            "table_prefix": (self.table_prefix, settings.table_prefix),
+            "region_name": (self.region_name, settings.aws_region),
         }
         widened = sorted(k for k, (given, deployed) in overrides.items() if given and given != deployed)
-        if widened and not self._local():
+        if widened and not self._local(settings):
             raise ValueError(
                 f"OpsRunbookAws.{', '.join(widened)} may only differ from the deployment's settings for a "
                 "loopback sandbox with OPSRUNBOOK_ALLOW_LOOPBACK_HTTP=true"
@@ -79,15 +85,7 @@ class OpsRunbookAws(dg.ConfigurableResource):
         if self.evidence_bucket:
             names = replace(names, evidence_bucket=self.evidence_bucket)
         if self.table_prefix:
-            base = ResourceNames()
-            names = ResourceNames(
-                incident_requests_table=self.table_prefix + base.incident_requests_table,
-                incidents_table=self.table_prefix + base.incidents_table,
-                snapshots_table=self.table_prefix + base.snapshots_table,
-                packets_table=self.table_prefix + base.packets_table,
-                pr_review_requests_table=self.table_prefix + base.pr_review_requests_table,
-                evidence_bucket=names.evidence_bucket,
-            )
+            names = ResourceNames.derive(self.table_prefix, evidence_bucket=names.evidence_bucket)
         return names
 
     def deps(self) -> PipelineDeps:
@@ -112,11 +110,11 @@ class ActionSettings(dg.ConfigurableResource):
     )
 
     def runtime(self) -> ActionsRuntime:
-        """Live-client settings: the deployment's environment and SSM only."""
-        return ActionsRuntime()
+        """Live-client settings: the deployment's settings and SSM only."""
+        return ActionsRuntime(environ=deployment_settings().action_environment())
 
     def flags(self) -> ActionFlags:
-        env = flags_from_env()
+        env = deployment_settings().action_flags()
         return ActionFlags(
             automation_enabled=env.automation_enabled and self.automation_enabled is not False,
             dry_run=env.dry_run or self.dry_run is True,

@@ -1,6 +1,5 @@
 """Sensors: the incident-requests table → partitions + runs (exactly once), and run status write-back."""
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -9,16 +8,16 @@ from contracts.canonical import format_datetime
 from opsrunbook_dagster.aws.metrics import MetricPublisher, oldest_pending_datum
 from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.partitions import incident_runs
-from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.pipeline.intake import Launch, oldest_pending_age_seconds, plan_tick
 from opsrunbook_dagster.pipeline.status import reject_request
+from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 BATCH = 100
-#: Runs of incident_job allowed in flight at once (each is a process); the rest wait in the table.
-MAX_IN_FLIGHT_ENV = "OPSRUNBOOK_MAX_CONCURRENT_RUNS"
-DEFAULT_MAX_IN_FLIGHT = 6
+#: Runs in flight are capped by ``settings.max_concurrent_runs`` (OPSRUNBOOK_MAX_CONCURRENT_RUNS,
+#: default 6; each is a process); the rest wait in the table.
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
@@ -29,38 +28,29 @@ RUN_KEY_TAG = "dagster/run_key"
 #: Name of the request sensor's heartbeat row, and how often it is written.
 SENSOR_HEARTBEAT = "incident_request_sensor"
 HEARTBEAT_SECONDS = 10.0
-#: A SCHEDULED row whose run does not exist this long after it was scheduled is requested again.
-RESCHEDULE_AFTER_ENV = "OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS"
-DEFAULT_RESCHEDULE_AFTER_SECONDS = 15.0
 TAG_PREFIX = "opsrunbook/"
 #: Every run of one incident carries this tag (= the incident id): the key of the deployment's
 #: ``run_coordinator.config.tag_concurrency_limits`` (one run per incident at a time). The
 #: per-incident claims in the action ledger keep side effects exactly once even without it.
 INCIDENT_TAG = "opsrunbook/incident"
-#: Automatic retries of a run whose worker died or whose step failed (steps are idempotent:
-#: evidence keys and rows are deterministic). Needs ``run_retries: enabled`` in the instance.
-MAX_RETRIES_ENV = "OPSRUNBOOK_RUN_MAX_RETRIES"
-DEFAULT_MAX_RETRIES = 2
-#: A hung run is failed by run monitoring after this long, so it cannot hold a slot forever.
-MAX_RUNTIME_ENV = "OPSRUNBOOK_RUN_MAX_RUNTIME_SECONDS"
-DEFAULT_MAX_RUNTIME_SECONDS = 900
 
 
-def run_policy_tags() -> dict[str, str]:
-    """Retry and runtime tags for an incident run (read at tick time, never at import)."""
-    retries = int(os.environ.get(MAX_RETRIES_ENV) or DEFAULT_MAX_RETRIES)
-    runtime = int(os.environ.get(MAX_RUNTIME_ENV) or DEFAULT_MAX_RUNTIME_SECONDS)
+def run_policy_tags(settings: OpsRunbookSettings) -> dict[str, str]:
+    """Retry and runtime tags for an incident run (settings read at tick time, never at import):
+    automatic retries of a run whose worker died or whose step failed (steps are idempotent;
+    needs ``run_retries: enabled`` in the instance), and the runtime after which run monitoring
+    fails a hung run so it cannot hold a slot forever."""
     return {
-        "dagster/max_retries": str(max(0, retries)),
+        "dagster/max_retries": str(max(0, settings.run_max_retries)),
         "dagster/retry_on_asset_or_op_failure": "true",
-        "dagster/max_runtime": str(max(60, runtime)),
+        "dagster/max_runtime": str(max(60, settings.run_max_runtime_seconds)),
     }
 
 
-def capacity(instance: dg.DagsterInstance) -> int:
+def capacity(instance: dg.DagsterInstance, settings: OpsRunbookSettings) -> int:
     """Runs that may start now: the in-flight cap less every run in flight (incident, replay and
     PR-review runs all count; each is a process)."""
-    limit = int(os.environ.get(MAX_IN_FLIGHT_ENV) or DEFAULT_MAX_IN_FLIGHT)
+    limit = settings.max_concurrent_runs
     in_flight = instance.get_runs_count(filters=dg.RunsFilter(statuses=IN_FLIGHT))
     return max(0, limit - in_flight)
 
@@ -85,9 +75,9 @@ def _beat(
     return str(now.timestamp())
 
 
-def _claim(store: RequestStore, launch: Launch) -> bool:
+def _claim(store: RequestStore, launch: Launch, wait: float) -> bool:
     """Take the row for this tick: REQUESTED → SCHEDULED, or, for a row already SCHEDULED whose run
-    never appeared (a lost tick), re-take it once its schedule is RESCHEDULE_AFTER_SECONDS old. Both
+    never appeared (a lost tick), re-take it once its schedule is ``wait`` seconds old. Both
     are conditional writes, so of two daemons ticking at once exactly one requests the run."""
     now = datetime.now(UTC)
     if not launch.resumed:
@@ -98,7 +88,6 @@ def _claim(store: RequestStore, launch: Launch) -> bool:
             dequeue=False,
             scheduled_at=format_datetime(now),
         )
-    wait = float(os.environ.get(RESCHEDULE_AFTER_ENV) or DEFAULT_RESCHEDULE_AFTER_SECONDS)
     return store.reclaim(launch.row_pk, launch.scheduled_at, now, stale_after_seconds=wait)
 
 
@@ -110,11 +99,11 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
     request is claimed by a conditional write first and Dagster de-duplicates run keys, so two
     daemons never launch one row twice. Invalid rows are REJECTED with the reason.
     """
-    deps = aws.deps()
+    deps, settings = aws.deps(), deployment_settings()
     store: RequestStore = deps.requests
     rows = store.pending(limit=BATCH)
-    metrics = MetricPublisher.from_env(
-        os.environ, lambda: deps.client("cloudwatch", max_attempts=1, read_timeout=2.0)
+    metrics = MetricPublisher.create(
+        settings.metrics_namespace, lambda: deps.client("cloudwatch", max_attempts=1, read_timeout=2.0)
     )
     cursor = _beat(deps.heartbeats, context.cursor, rows, metrics)
     plan = plan_tick(rows)
@@ -122,15 +111,15 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         reject_request(deps, pk, reason)
         context.log.warning(f"rejected {pk}: {reason}")
     requests: list[dg.RunRequest] = []
-    slots = capacity(context.instance)
-    policy = run_policy_tags()
+    slots = capacity(context.instance, settings)
+    policy = run_policy_tags(settings)
     for launch in plan.launches:
         if launch.resumed and _run_exists(context.instance, launch.run_key):
             store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
             continue
         if len(requests) >= slots:
             continue  # backpressure: stays pending (and in order) until runs finish
-        if not _claim(store, launch):
+        if not _claim(store, launch, settings.reschedule_after_seconds):
             continue  # another tick (a second daemon during a rolling deploy) has this row
         requests.append(
             dg.RunRequest(

@@ -2,8 +2,8 @@
 
 from contracts.actions import ActionPlanV1, ActionResultV1
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.planning.markdown_escape import md_code
-from opsrunbook_dagster.planning.markdown_escape import md_text as _cell
+from opsrunbook_dagster.actions.render.markdown_escape import md_code
+from opsrunbook_dagster.actions.render.markdown_escape import md_text as _cell
 
 
 def packet_markdown(packet: IncidentPacketV1, limit: int = 10) -> str:

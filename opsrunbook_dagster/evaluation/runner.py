@@ -10,6 +10,7 @@ from pathlib import Path
 from contracts.actions import ActionFlags
 from contracts.canonical import canonical_json
 from contracts.packet import IncidentPacketV1
+from contracts.snapshot import RepoMapCopy
 from opsrunbook_dagster.analysis.grounding import grounding_problems
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
@@ -43,7 +44,7 @@ class _Outcome:
     rerun_identical: bool
 
 
-def _run_once(scenario: Scenario, now: datetime, rerun: bool) -> _Outcome:
+def _run_once(scenario: Scenario, now: datetime, rerun: bool, repo_map: RepoMapCopy | None) -> _Outcome:
     """Seed a fresh sandbox at ``now`` and run the request; with ``rerun``, run it again over the same
     world (a re-materialization: collection and analysis from scratch) and compare the bytes."""
     with SandboxServer() as server:
@@ -52,7 +53,7 @@ def _run_once(scenario: Scenario, now: datetime, rerun: bool) -> _Outcome:
         report = seed_scenario(target, scenario, now)
         assert report.request is not None
         deps = PipelineDeps(target=target)
-        run = run_inline(deps, report.request, ActionFlags())
+        run = run_inline(deps, report.request, ActionFlags(), repo_map=repo_map)
         packet_bytes, plan_bytes = canonical_json(run.packet), canonical_json(run.plan)
 
         def read(key: str) -> bytes:
@@ -64,7 +65,7 @@ def _run_once(scenario: Scenario, now: datetime, rerun: bool) -> _Outcome:
         grounding = grounding_problems(run.packet, read)
         identical = True
         if rerun:
-            again = run_inline(deps, report.request, ActionFlags())
+            again = run_inline(deps, report.request, ActionFlags(), repo_map=repo_map)
             identical = (canonical_json(again.packet), canonical_json(again.plan)) == (
                 packet_bytes,
                 plan_bytes,
@@ -72,8 +73,11 @@ def _run_once(scenario: Scenario, now: datetime, rerun: bool) -> _Outcome:
     return _Outcome(run.packet, packet_bytes, plan_bytes, grounding, identical)
 
 
-def evaluate(ref: str, check_determinism: bool = True) -> tuple[Score, str]:
-    """Score one scenario; also returns the packet's content hash.
+def evaluate(
+    ref: str, check_determinism: bool = True, repo_map: RepoMapCopy | None = None
+) -> tuple[Score, str]:
+    """Score one scenario (suspected owners resolved with ``repo_map``); also returns the packet's
+    content hash.
 
     Determinism (``check_determinism``): the request runs twice over the same sandbox world, and once
     more in a second sandbox seeded from scratch at the same instant; all three packets and plans
@@ -84,14 +88,14 @@ def evaluate(ref: str, check_determinism: bool = True) -> tuple[Score, str]:
     scenario = load_scenario(ref)
     started = time.perf_counter()
     now = datetime.now(UTC).replace(microsecond=0)
-    first = _run_once(scenario, now, rerun=check_determinism)
+    first = _run_once(scenario, now, rerun=check_determinism, repo_map=repo_map)
     result = score(scenario.name, first.packet, scenario.expected, first.grounding)
     if check_determinism:
         result.deterministic = first.rerun_identical
         if scenario.state_machines:
             result.determinism_scope = "same world (executions run at wall-clock time)"
         else:
-            second = _run_once(scenario, now, rerun=False)
+            second = _run_once(scenario, now, rerun=False, repo_map=repo_map)
             same = (second.packet_bytes, second.plan_bytes) == (first.packet_bytes, first.plan_bytes)
             result.deterministic = result.deterministic and same
             result.determinism_scope = "same world + re-seeded world"

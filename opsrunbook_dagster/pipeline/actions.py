@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,22 +10,24 @@ from contracts.evidence import LogsEvidenceV1
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.factory import RuntimeOptions, build_runner, render_context
 from opsrunbook_dagster.actions.ledger import ActionLedger
+from opsrunbook_dagster.actions.render.http_bodies import RenderContext
 from opsrunbook_dagster.actions.runner import ActionRunner
 from opsrunbook_dagster.clients.config import ActionConfig, load_action_config
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.planning.requests import RenderContext
 
 MAX_EVIDENCE_LINES = 200
 
 
 @dataclass
 class ActionsRuntime:
-    """How live actions are built: settings that override env/SSM, the SSM prefix, and options."""
+    """How live actions are built: settings that override the deployment's and SSM, the SSM prefix,
+    and options. ``environ`` is the deployment's action settings by variable name
+    (``OpsRunbookSettings.action_environment()``); empty: SSM only, https endpoints only."""
 
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     ssm_prefix: str | None = None
     options: RuntimeOptions = field(default_factory=RuntimeOptions)
-    environ: Mapping[str, str] | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
     config: ActionConfig | None = None
 
     def load(self, deps: PipelineDeps) -> ActionConfig:
@@ -45,12 +46,6 @@ def live_runner(
 ) -> tuple[ActionRunner, RenderContext]:
     config = runtime.load(deps)
     return build_runner(config, ledger(deps), runtime.options), render_context(config, links)
-
-
-def run_url(dagster_run_id: str | None, environ: Mapping[str, str] | None = None) -> str | None:
-    env = os.environ if environ is None else environ
-    base = (env.get("DAGSTER_UI_URL") or "http://127.0.0.1:3000").rstrip("/")
-    return f"{base}/runs/{dagster_run_id}" if dagster_run_id else None
 
 
 def evidence_lines(deps: PipelineDeps, packet: IncidentPacketV1) -> Callable[[], list[str]]:

@@ -11,16 +11,16 @@ from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import EVIDENCE_MODELS
 from contracts.packet import IncidentPacketV1
 from contracts.snapshot import EvidenceSnapshotV1
+from opsrunbook_dagster.actions.executor import execute_plan
+from opsrunbook_dagster.actions.render.http_bodies import ChartNote, RenderContext
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.packet_builder import build_packet
 from opsrunbook_dagster.charts.metric_charts import Chart
-from opsrunbook_dagster.pipeline.actions import ActionsRuntime, evidence_lines, ledger, live_runner, run_url
+from opsrunbook_dagster.pipeline.actions import ActionsRuntime, evidence_lines, ledger, live_runner
 from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.diffing import json_diffs
-from opsrunbook_dagster.planning.executor import execute_plan
 from opsrunbook_dagster.planning.planner import build_plan
-from opsrunbook_dagster.planning.requests import ChartNote, RenderContext
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import ObjectMissing, StoredObject
 
@@ -111,17 +111,18 @@ def results_stage(
     *,
     runtime: ActionsRuntime | None = None,
     flags_now: ActionFlags | None = None,
-    dagster_run_id: str | None = None,
+    run_link: str | None = None,
 ) -> tuple[list[ActionResultV1], StoredObject]:
     """Execute the stored plan. Live clients are built only when something will really be sent
-    (plan and current flags allow it); every outcome lands in ``ACTION#`` rows and S3."""
+    (plan and current flags allow it); every outcome lands in ``ACTION#`` rows and S3.
+    ``run_link``: the Dagster run's URL, linked from what the actions send."""
     packet = load_packet(deps, incident_id, run_id)
     plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
     charts = stored_charts(deps, packet)
     notes = tuple(ChartNote(c.filename, c.title, c.sha256, len(c.png)) for c in charts)
     enabled = plan.flags.automation_enabled and (flags_now is None or flags_now.automation_enabled)
     dry = plan.flags.dry_run or (flags_now is not None and flags_now.dry_run)
-    links = {"Dagster run": url} if (url := run_url(dagster_run_id)) else {}
+    links = {"Dagster run": run_link} if run_link else {}
     runner, render = None, RenderContext(links=links)
     if enabled and not dry and any(a.decision == ActionDecision.execute for a in plan.actions):
         runner, render = live_runner(deps, runtime or ActionsRuntime(), links)

@@ -11,7 +11,7 @@ from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import COLLECTORS, EVIDENCE_MODELS, EvidenceBase, LogsEvidenceV1
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
-from contracts.snapshot import EvidenceSnapshotV1, SnapshotItem, TopSignature
+from contracts.snapshot import EvidenceSnapshotV1, RepoMapCopy, SnapshotItem, TopSignature
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.signatures import signature_of
 from opsrunbook_dagster.stores.keys import evidence_key, snapshot_key
@@ -46,8 +46,10 @@ def manifest(
     window: TimeWindow,
     items: list[SnapshotItem],
     signatures: list[TopSignature],
+    repo_map: RepoMapCopy | None = None,
 ) -> EvidenceSnapshotV1:
-    """The snapshot manifest; its baseline is the window's length just before the window."""
+    """The snapshot manifest; its baseline is the window's length just before the window; the
+    repository map the packet will resolve owners with travels in it."""
     length = window.end - window.start
     return EvidenceSnapshotV1(
         incident_id=incident_id,
@@ -59,10 +61,15 @@ def manifest(
         baseline_window=TimeWindow(start=window.start - length, end=window.start),
         items=items,
         top_signatures=signatures,
+        repo_map=repo_map,
     )
 
 
-def build_snapshot(deps: PipelineDeps, event: IncidentEventV1) -> tuple[EvidenceSnapshotV1, StoredObject]:
+def build_snapshot(
+    deps: PipelineDeps, event: IncidentEventV1, repo_map: RepoMapCopy | None = None
+) -> tuple[EvidenceSnapshotV1, StoredObject]:
+    """Bind the run's stored evidence and the repository map (``resolution.repo_map.copy_repo_map``
+    of the deployment's setting) into the stored manifest."""
     incident_id, run_id = event.resolved_incident_id, event.run_id
     items = []
     signatures: list[TopSignature] = []
@@ -74,14 +81,18 @@ def build_snapshot(deps: PipelineDeps, event: IncidentEventV1) -> tuple[Evidence
         if isinstance(evidence, LogsEvidenceV1):
             signatures = top_signatures(evidence)
     snapshot = manifest(
-        incident_id, run_id, event.service, event.environment, event.time_window, items, signatures
+        incident_id, run_id, event.service, event.environment, event.time_window, items, signatures, repo_map
     )
     stored = deps.objects.put_json(snapshot_key(incident_id, run_id), snapshot)
     return snapshot, stored
 
 
 def handles_in_memory(
-    evidence: Mapping[str, EvidenceBase], service: str, environment: str, bucket: str = "in-memory"
+    evidence: Mapping[str, EvidenceBase],
+    service: str,
+    environment: str,
+    bucket: str = "in-memory",
+    repo_map: RepoMapCopy | None = None,
 ) -> EvidenceHandles:
     """What analysis gets for evidence that was never stored (benchmarks, tests): each object cited by
     the key and sha256 it would be stored under, in a manifest built as ``build_snapshot`` builds it."""
@@ -91,7 +102,7 @@ def handles_in_memory(
         SnapshotItem.of(c, bucket, evidence_key(incident_id, run_id, c), canonical_json(e), e)  # type: ignore[arg-type]
         for c, e in sorted(evidence.items())
     ]
-    snapshot = manifest(incident_id, run_id, service, environment, first.window, items, [])
+    snapshot = manifest(incident_id, run_id, service, environment, first.window, items, [], repo_map)
     return EvidenceHandles(
         snapshot=snapshot,
         snapshot_key=snapshot_key(incident_id, run_id),

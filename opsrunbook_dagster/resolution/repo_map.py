@@ -1,5 +1,8 @@
 """Repository mapping rules (YAML or JSON, path in ``$OPSRUNBOOK_REPO_MAP``).
 
+The file is read when the evidence snapshot is built (``copy_repo_map``) and its text stored in the
+snapshot; packets are built from that copy (``repo_map_of``), so a replay uses the same rules.
+
 ```yaml
 version: 1
 default_org: acme            # optional: name heuristics guess <default_org>/<service>
@@ -21,8 +24,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ import yaml
 
 from contracts.canonical import sha256_hex
 from contracts.repo_name import is_owner, repo_name_problem
+from contracts.snapshot import RepoMapCopy
 
 KEYS = ("service", "log_group", "function", "state_machine", "resource")
 
@@ -114,21 +116,35 @@ def parse_repo_map(text: str, source: str = "<inline>") -> RepoMap:
 
 
 @functools.cache
-def _load(path: str, mtime_ns: int) -> RepoMap:
-    return parse_repo_map(Path(path).read_text(encoding="utf-8"), path)
+def _read(path: str, mtime_ns: int) -> RepoMapCopy:
+    text = Path(path).read_text(encoding="utf-8")
+    return RepoMapCopy(source=path, text=text, sha256=sha256_hex(text.encode("utf-8")))
 
 
-def load_repo_map(environ: Mapping[str, str] | None = None) -> RepoMap | None:
-    """The map named by ``$OPSRUNBOOK_REPO_MAP`` (cached per file version), or None if unset."""
-    env = os.environ if environ is None else environ
-    configured = env.get("OPSRUNBOOK_REPO_MAP", "").strip()
+def copy_repo_map(path: str | None) -> RepoMapCopy | None:
+    """The map file at ``path`` (the ``OPSRUNBOOK_REPO_MAP`` setting) as the snapshot stores it
+    (read once per file version), or None when no map is configured. A file that cannot be read
+    is stored as the reason, which the packet then reports."""
+    configured = (path or "").strip()
     if not configured:
         return None
-    path = Path(configured)
+    file = Path(configured)
     try:
-        return _load(str(path), path.stat().st_mtime_ns)
+        return _read(str(file), file.stat().st_mtime_ns)
     except OSError as exc:
-        raise RepoMapError(f"{configured}: cannot read ({exc.strerror})") from None
+        return RepoMapCopy(source=configured, error=f"{configured}: cannot read ({exc.strerror})")
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, source: str) -> RepoMap:
+    return parse_repo_map(text, source)
+
+
+def repo_map_of(copy: RepoMapCopy) -> RepoMap:
+    """The rules of a stored copy; ``RepoMapError`` saying why when it is unusable."""
+    if copy.text is None:
+        raise RepoMapError(copy.error or f"{copy.source}: not read")
+    return _parsed(copy.text, copy.source)
 
 
 def matches(rule: Rule, subjects: Subjects) -> list[str]:

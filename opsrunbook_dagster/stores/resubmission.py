@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from opsrunbook_dagster.stores.run_status import RESUBMITTABLE
 from opsrunbook_dagster.stores.serialization import to_item
 
-if TYPE_CHECKING:
-    from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
-
 PENDING = "pending"
+
+
+class RequestStore(Protocol):
+    """The tables a resubmission writes (``requests_table.RequestStore`` is one)."""
+
+    @property
+    def dynamodb(self) -> Any: ...
+    @property
+    def requests_table(self) -> str: ...
+    @property
+    def incidents_table(self) -> str: ...
+    @property
+    def row_sk(self) -> str: ...
+
+
+class RequestRow(Protocol):
+    """The failed request row (``requests_table.RequestRow`` is one)."""
+
+    @property
+    def pk(self) -> str: ...
+    @property
+    def raw(self) -> dict[str, Any]: ...
+    @property
+    def submission(self) -> int: ...
 
 
 def resubmit(store: RequestStore, existing: RequestRow, moment: str) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from contracts.actions import ActionFlags, ActionStatus, ActionType
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.factory import RuntimeOptions
+from opsrunbook_dagster.actions.render.markdown import incident_markdown
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake
@@ -18,7 +19,6 @@ from opsrunbook_dagster.pipeline.actions import ActionsRuntime, ledger
 from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.outputs import results_stage
-from opsrunbook_dagster.planning.markdown import incident_markdown
 from opsrunbook_dagster.stores.keys import results_key
 from tests.actions_support import (
     FAST,

@@ -10,13 +10,13 @@ import requests
 
 from contracts.actions import ActionStatus, ActionType
 from opsrunbook_dagster.actions.factory import RuntimeOptions
+from opsrunbook_dagster.actions.render.adf import adf_plain_text
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.outputs import results_stage
-from opsrunbook_dagster.planning.adf import adf_plain_text
 from tests.actions_support import (
     FAST,
     JIRA_EMAIL,

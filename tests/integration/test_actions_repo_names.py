@@ -18,7 +18,7 @@ from opsrunbook_dagster.fakes.github import GitHubFake
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.outputs import results_stage
-from opsrunbook_dagster.resolution.repo_map import RepoMapError, parse_repo_map
+from opsrunbook_dagster.resolution.repo_map import RepoMapError, copy_repo_map, parse_repo_map
 from tests import factories
 from tests.actions_support import (
     FAST,
@@ -43,16 +43,16 @@ def deps(aws: AwsTarget) -> PipelineDeps:
 
 
 def test_hostile_service_name_reaches_no_other_repository(
-    deps: PipelineDeps, github_fake: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    deps: PipelineDeps, github_fake: FakeServer, tmp_path: Path
 ) -> None:
     gh: GitHubFake = github_fake.app  # type: ignore[assignment]
     gh.add_repo("evil/loot", {"app/handlers/refund.py": "x = 1\n"})
     gh.add_repo("acme/refunds", {"README.md": "x"})
     repo_map = tmp_path / "repo-map.yaml"
     repo_map.write_text("version: 1\ndefault_org: acme\nrepos: [acme/refunds]\n", encoding="utf-8")
-    monkeypatch.setenv("OPSRUNBOOK_REPO_MAP", str(repo_map))
     findings = [Finding.model_validate(factories.finding(resource=f"/aws/lambda/{HOSTILE}"))]
-    owners = [o.model_dump(exclude_none=True) for o in suspected_owners(HOSTILE, findings)]
+    resolved = suspected_owners(HOSTILE, findings, copy_repo_map(str(repo_map)))
+    owners = [o.model_dump(exclude_none=True) for o in resolved]
     incident = new_incident("repo-traversal")
     pkt = packet(incident, service="loot", suspected_owners=owners)
     store(deps, pkt, ActionFlags(dry_run=False, github_pr_enabled=True))

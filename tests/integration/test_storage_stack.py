@@ -69,7 +69,7 @@ def test_real_stores_round_trip_through_the_stack_resources(aws: AwsTarget) -> N
 
 
 def test_table_names_must_share_one_prefix() -> None:
-    odd = ResourceNames.from_env({"OPSRUNBOOK_INCIDENTS_TABLE": "other"})
+    odd = ResourceNames.derive(incidents_table="other")
     with pytest.raises(ValueError, match="one prefix"):
         stack_name(odd)
 

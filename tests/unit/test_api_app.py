@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from contracts.incident_event import IncidentEventV1
+from opsrunbook_api.api.errors import field_path
 from opsrunbook_api.core.config import Settings
-from opsrunbook_api.core.errors import field_path
 from opsrunbook_api.core.secrets import SecretSource, SecretUnavailable, split_keys
 from opsrunbook_api.core.security import KeyCheck, check_api_key, matches_any
 from opsrunbook_dagster.aws.names import ResourceNames
@@ -77,13 +77,15 @@ def test_create_app_makes_no_aws_calls() -> None:
 
 
 def test_settings_follow_resource_name_semantics() -> None:
-    env = {
-        "OPSRUNBOOK_TABLE_PREFIX": "t-",
-        "OPSRUNBOOK_PACKETS_TABLE": "pk",
-        "OPSRUNBOOK_EVIDENCE_BUCKET": "b",
-    }
     settings = Settings(_env_file=None, table_prefix="t-", packets_table="pk", evidence_bucket="b")
-    assert settings.resource_names() == ResourceNames.from_env(env)
+    assert settings.resource_names() == ResourceNames(
+        incident_requests_table="t-incident-requests",
+        incidents_table="t-incidents",
+        snapshots_table="t-snapshots",
+        packets_table="pk",
+        pr_review_requests_table="t-pr-review-requests",
+        evidence_bucket="b",
+    )
     assert Settings(_env_file=None).dagster_run_url("abc") == "http://127.0.0.1:3000/runs/abc"
 
 

@@ -1,4 +1,4 @@
-"""Pure domain code must not depend on Dagster or FastAPI; nothing does work at import time."""
+"""Pure domain code must not depend on Dagster or FastAPI; no import cycles; modules stay small."""
 
 from __future__ import annotations
 
@@ -55,3 +55,182 @@ def test_modules_stay_small() -> None:
             if lines > MAX_MODULE_LINES:
                 big.append(f"{path.relative_to(ROOT)}: {lines} lines")
     assert big == []
+
+
+PACKAGES = ("contracts", "opsrunbook_dagster", "opsrunbook_api")
+
+
+def _module_files() -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            files[".".join(parts)] = path
+    return files
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> project modules it imports: every import statement in the file, function-level
+    and ``TYPE_CHECKING`` ones included (a cycle hidden in a function is still a cycle)."""
+    files = _module_files()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+                names = [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            targets.update(t for t in map(resolve, names) if t and t != module)
+        graph[module] = targets
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one node (Tarjan), each as one closed path."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    components: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(_path(graph, set(component)))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return components
+
+
+def _path(graph: dict[str, set[str]], component: set[str]) -> list[str]:
+    """One cycle through the component's smallest node (breadth-first back to it)."""
+    start = min(component)
+    parents: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for target in sorted(graph.get(node, set()) & component):
+                if target == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(parents[path[-1]])
+                    return [*reversed(path), start]
+                if target not in parents:
+                    parents[target] = node
+                    following.append(target)
+        frontier = following
+    return sorted(component)
+
+
+def _subpackage(module: str) -> str:
+    """opsrunbook_dagster.planning.planner -> opsrunbook_dagster.planning (contracts.x -> contracts)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] != "contracts" else "contracts"
+
+
+def test_no_import_cycles_between_modules() -> None:
+    assert [" -> ".join(cycle) for cycle in _cycles(_import_graph())] == []
+
+
+def test_no_import_cycles_between_subpackages() -> None:
+    """A layer imports the layers below it only: planning decides, actions carry out the plan."""
+    graph: dict[str, set[str]] = {}
+    for module, targets in _import_graph().items():
+        source = _subpackage(module)
+        graph.setdefault(source, set()).update(t for t in map(_subpackage, targets) if t != source)
+    assert [" -> ".join(cycle) for cycle in _cycles(graph)] == []
+
+
+#: Where the environment may be read: the edges. Everything below them gets typed values from
+#: ``opsrunbook_dagster.settings.OpsRunbookSettings``, built only in ``SETTINGS_EDGES``.
+ENVIRONMENT_EDGES = (
+    "opsrunbook_dagster/cli/",  # the CLI (and the environment it hands to the processes it starts)
+    # sandbox and fake tooling, started by the CLI and the tests, never by a deployment:
+    "opsrunbook_dagster/sandbox/server.py",  # points moto's own callbacks at its port (MOTO_PORT)
+    "opsrunbook_dagster/sandbox/postgres.py",  # OPSRUNBOOK_TEST_POSTGRES_URL of the test suite
+    "opsrunbook_dagster/sandbox/seed_metrics.py",  # where benchmark CSVs are, for scenarios citing them
+    "opsrunbook_dagster/fakes/reference.py",  # where the fakes' reference schemas are
+)
+SETTINGS_EDGES = (
+    "opsrunbook_dagster/cli/",
+    "opsrunbook_dagster/defs/resources.py",  # Dagster: deployment_settings(), when a run or tick needs them
+    "opsrunbook_api/main.py",  # the API app factory
+)
+SETTINGS_CLASSES = {"OpsRunbookSettings", "Settings"}
+
+
+def _python_files() -> list[tuple[str, ast.AST]]:
+    files = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            files.append((path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))))
+    return files
+
+
+def _reads_environment(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+        ) or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(a.name in {"environ", "environb", "getenv", "getenvb"} for a in node.names)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_environment_is_read_at_the_edges_only() -> None:
+    offenders = [
+        f"{path}:{line}"
+        for path, tree in _python_files()
+        if not path.startswith(ENVIRONMENT_EDGES)
+        for line in _reads_environment(tree)
+    ]
+    assert offenders == [], "read settings at the edge (opsrunbook_dagster/settings.py) and pass them down"
+
+
+def test_settings_are_built_at_the_edges_only() -> None:
+    offenders = [
+        f"{path}:{node.lineno}"
+        for path, tree in _python_files()
+        if not path.startswith(SETTINGS_EDGES)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SETTINGS_CLASSES
+    ]
+    assert offenders == []

@@ -8,9 +8,9 @@ import sys
 
 from contracts.evidence import MetricsEvidenceV1
 from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.actions.render.markdown_escape import md_code, md_text
+from opsrunbook_dagster.actions.render.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from opsrunbook_dagster.charts.metric_charts import charted, render_charts
-from opsrunbook_dagster.planning.markdown_escape import md_code, md_text
-from opsrunbook_dagster.planning.oncall_summary import InlineChart, oncall_markdown, packet_api_links
 from tests import factories
 from tests.charts_support import metric_finding, metrics_evidence
 
@@ -89,7 +89,7 @@ def test_series_table_rows_and_sparkline() -> None:
 def test_teams_card_links_to_ticket_and_pr_and_carries_no_image() -> None:
     import json
 
-    from opsrunbook_dagster.planning.cards import teams_message
+    from opsrunbook_dagster.actions.render.cards import teams_message
 
     pkt, _ = _packet_and_loader()
     links = {

@@ -8,13 +8,17 @@ import time
 import pytest
 
 from contracts.actions import ActionFlags
+from opsrunbook_dagster.actions.render.http_bodies import (
+    RenderContext,
+    jira_issue_request,
+    jira_search_request,
+)
 from opsrunbook_dagster.clients.http import HttpError, RetryPolicy
 from opsrunbook_dagster.clients.jira import JiraClient, JiraConfig
 from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.reference import ADF_SCHEMA, adf_validator
 from opsrunbook_dagster.planning.planner import build_plan
-from opsrunbook_dagster.planning.requests import RenderContext, jira_issue_request, jira_search_request
 from tests.actions_support import FAST, JIRA_EMAIL, JIRA_TOKEN, needs_reference, packet
 
 

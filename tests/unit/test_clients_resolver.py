@@ -3,12 +3,18 @@ verification against the GitHub fake over real HTTP."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from contracts._base import TimeWindow
 from contracts.actions import ActionFlags, ActionStatus
+from contracts.canonical import canonical_json
 from contracts.packet import Finding
+from contracts.snapshot import EvidenceSnapshotV1, RepoMapCopy
 from opsrunbook_dagster.actions.github_action import GitHubPullRequestAction
 from opsrunbook_dagster.actions.model import ActionContext
 from opsrunbook_dagster.analysis.narrative import suspected_owners
@@ -17,11 +23,12 @@ from opsrunbook_dagster.clients.github_app import AppAuth, GitHubAppConfig
 from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake
+from opsrunbook_dagster.pipeline.snapshot import manifest
 from opsrunbook_dagster.planning.planner import build_plan
 from opsrunbook_dagster.resolution.frames import extract_frames, normalise
 from opsrunbook_dagster.resolution.gate import static_gate
 from opsrunbook_dagster.resolution.owners import resolve_owners
-from opsrunbook_dagster.resolution.repo_map import RepoMapError, parse_repo_map
+from opsrunbook_dagster.resolution.repo_map import RepoMapError, copy_repo_map, parse_repo_map
 from tests import factories
 from tests.actions_support import FAST, owners, packet
 
@@ -96,22 +103,47 @@ def test_invalid_maps_are_reported() -> None:
         parse_repo_map("rules: [{repo: a/b, match: {colour: x}}]")
 
 
-def test_suspected_owners_reads_the_map_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_suspected_owners_use_the_map_copy_they_are_given(tmp_path: Path) -> None:
     findings = [_finding("/aws/lambda/payment-gateway")]
-    monkeypatch.delenv("OPSRUNBOOK_REPO_MAP", raising=False)
     default = suspected_owners("payment-gateway", findings)
     assert [(o.repo, o.team) for o in default] == [(None, "payment-gateway")]
-    monkeypatch.setenv("OPSRUNBOOK_REPO_MAP", str(ROOT / "infra" / "repo-map.yaml"))
-    mapped = suspected_owners("payment-gateway", findings)
+    assert copy_repo_map(None) is None and copy_repo_map("  ") is None
+    copy = copy_repo_map(str(ROOT / "infra" / "repo-map.yaml"))
+    mapped = suspected_owners("payment-gateway", findings, copy)
     assert mapped[0].repo == "acme/payment-gateway" and mapped[0].confidence == 0.95
-    assert mapped[-1] == default[0] and suspected_owners("payment-gateway", findings) == mapped
+    assert mapped[-1] == default[0] and suspected_owners("payment-gateway", findings, copy) == mapped
     broken = tmp_path / "broken.yaml"
     broken.write_text("rules: [{repo: x}]", encoding="utf-8")
-    monkeypatch.setenv("OPSRUNBOOK_REPO_MAP", str(broken))
-    degraded = suspected_owners("payment-gateway", findings)
+    degraded = suspected_owners("payment-gateway", findings, copy_repo_map(str(broken)))
     assert len(degraded) == 1 and "repository map unusable" in degraded[0].reasons[-1]
+    missing = copy_repo_map(str(tmp_path / "absent.yaml"))
+    assert missing is not None and missing.text is None and "cannot read" in (missing.error or "")
+    unread = suspected_owners("payment-gateway", findings, missing)
+    assert "cannot read" in unread[0].reasons[-1]
+
+
+def test_a_replay_resolves_owners_with_the_map_stored_in_the_snapshot(tmp_path: Path) -> None:
+    """The copy is taken when the snapshot is built; changing the file afterwards changes nothing."""
+    path = tmp_path / "map.yaml"
+    path.write_text((ROOT / "infra" / "repo-map.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    copy = copy_repo_map(str(path))
+    assert copy is not None and copy.text == path.read_text(encoding="utf-8")  # verbatim, not stripped
+    assert copy.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    stored = EvidenceSnapshotV1.model_validate_json(canonical_json(_snapshot(copy)))
+    path.write_text("rules: []\n", encoding="utf-8")
+    findings = [_finding("/aws/lambda/payment-gateway")]
+    replayed = suspected_owners("payment-gateway", findings, stored.repo_map)
+    assert (
+        replayed[0].repo == "acme/payment-gateway"
+        and copy.sha256
+        and copy.sha256[:12] in replayed[0].reasons[0]
+    )
+    assert "repo_map" not in json.loads(canonical_json(_snapshot(None)))  # no map: bytes as before
+
+
+def _snapshot(copy: RepoMapCopy | None) -> EvidenceSnapshotV1:
+    window = TimeWindow(start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 1, 1, 1, tzinfo=UTC))
+    return manifest("inc-1", "r0123456789ab", "payment-gateway", "prod", window, [], [], copy)
 
 
 def test_static_gate() -> None:

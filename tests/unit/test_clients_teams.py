@@ -8,13 +8,13 @@ import logging
 import pytest
 
 from contracts.actions import ActionFlags
+from opsrunbook_dagster.actions.render.cards import MAX_BYTES, size_of
+from opsrunbook_dagster.actions.render.http_bodies import RenderContext, teams_request
 from opsrunbook_dagster.clients.http import HttpError, RetryPolicy
 from opsrunbook_dagster.clients.secrets import Secret
 from opsrunbook_dagster.clients.teams import TeamsClient
 from opsrunbook_dagster.fakes.base import FakeServer
-from opsrunbook_dagster.planning.cards import MAX_BYTES, size_of
 from opsrunbook_dagster.planning.planner import build_plan
-from opsrunbook_dagster.planning.requests import RenderContext, teams_request
 from tests import factories
 from tests.actions_support import FAST, TEAMS_SIG, packet
 

@@ -96,7 +96,7 @@ def test_hostile_text_never_escapes_its_argument(tmp_path: Path) -> None:
 
 def test_markdown_fence_cannot_be_closed_by_log_text() -> None:
     from contracts.packet import IncidentPacketV1
-    from opsrunbook_dagster.planning.markdown import incident_markdown
+    from opsrunbook_dagster.actions.render.markdown import incident_markdown
 
     finding = factories.finding(kind="log_signature", resource="/ecs/x", signature="```\n# pwned ```` x")
     pkt = IncidentPacketV1.model_validate(factories.packet(findings=[finding])).with_hashes()

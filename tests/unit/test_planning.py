@@ -5,9 +5,9 @@ import pytest
 from contracts.actions import ActionFlags, ActionStatus, ActionType
 from contracts.canonical import canonical_json
 from contracts.packet import IncidentPacketV1, SuspectedOwner
+from opsrunbook_dagster.actions.executor import execute_plan
 from opsrunbook_dagster.pipeline.diffing import json_diffs
-from opsrunbook_dagster.planning.executor import execute_plan
-from opsrunbook_dagster.planning.flags import flags_from_env
+from opsrunbook_dagster.planning.flags import flags_from_values
 from opsrunbook_dagster.planning.planner import build_plan, finding_set_sha256
 from tests import factories
 
@@ -67,30 +67,14 @@ def test_no_actionable_findings_means_no_ticket_or_card() -> None:
     assert set(_decisions(build_plan(quiet, ActionFlags())).values()) == {"skip"}
 
 
-def test_executor_dry_run_records_exact_requests_and_kill_switch_disables() -> None:
-    packet = _packet()
-    results = execute_plan(packet, build_plan(packet, ActionFlags()))
-    by_type = {r.action_type: r for r in results}
-    assert by_type[ActionType.jira_ticket].status == ActionStatus.dry_run
-    body = by_type[ActionType.jira_ticket].request["json"]["fields"]  # type: ignore[index]
-    fs_label = "opsrunbook-fs-" + build_plan(packet, ActionFlags()).finding_set_sha256[:12]
-    assert body["labels"] == ["opsrunbook", "opsrunbook-incident-inc-1", fs_label]
-    assert body["description"]["type"] == "doc"
-    teams = by_type[ActionType.teams_notification].request["json"]  # type: ignore[index]
-    assert teams["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    killed = execute_plan(packet, build_plan(packet, ActionFlags(automation_enabled=False, dry_run=False)))
-    assert {r.status for r in killed} == {ActionStatus.disabled, ActionStatus.skipped}
-    assert all(r.request is None for r in killed)
-
-
-def test_flags_from_env_parse_and_reject_garbage() -> None:
-    flags = flags_from_env(
+def test_flags_parse_and_reject_garbage() -> None:
+    flags = flags_from_values(
         {"AUTOMATION_ENABLED": "false", "ACTIONS_DRY_RUN": "0", "ENABLE_GITHUB_PR_ACTION": "yes"}
     )
     assert (flags.automation_enabled, flags.dry_run, flags.github_pr_enabled) == (False, False, True)
-    assert flags_from_env({}).dry_run is True
+    assert flags_from_values({}).dry_run is True
     with pytest.raises(ValueError, match="ACTIONS_DRY_RUN"):
-        flags_from_env({"ACTIONS_DRY_RUN": "maybe"})
+        flags_from_values({"ACTIONS_DRY_RUN": "maybe"})
 
 
 def test_json_diffs_name_the_changed_pointers() -> None:

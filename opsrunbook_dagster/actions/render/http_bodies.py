@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 from contracts.actions import ActionPlanV1, ActionType, PlannedAction
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.planning.adf import adf_comment, adf_description
-from opsrunbook_dagster.planning.cards import teams_message
-from opsrunbook_dagster.planning.markdown import incident_markdown, pr_body, pr_title
+from opsrunbook_dagster.actions.render.adf import adf_comment, adf_description
+from opsrunbook_dagster.actions.render.cards import teams_message
+from opsrunbook_dagster.actions.render.markdown import incident_markdown, pr_body, pr_title
 
 PRIORITY = {"critical": "Highest", "warning": "High", "info": "Medium"}
 Request = dict[str, Any]

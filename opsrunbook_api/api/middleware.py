@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from opsrunbook_api.core.errors import error_payload
+from opsrunbook_api.api.errors import error_payload
 
 log = logging.getLogger("opsrunbook_api")
 Scope = dict[str, Any]

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.planning.markdown_escape import md_code, md_text
-from opsrunbook_dagster.planning.markdown_escape import md_text as md_cell
+from opsrunbook_dagster.actions.render.markdown_escape import md_code, md_text
+from opsrunbook_dagster.actions.render.markdown_escape import md_text as md_cell
 
 MAX_FINDINGS = 5
 MAX_CHARTS = 3  # each inline chart is ~40 KB of base64 in the event log

@@ -24,8 +24,8 @@ from contracts.actions import (
 )
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.model import ActionContext
+from opsrunbook_dagster.actions.render.http_bodies import RenderContext, render_request
 from opsrunbook_dagster.charts.metric_charts import Chart
-from opsrunbook_dagster.planning.requests import RenderContext, render_request
 from opsrunbook_dagster.resolution.gate import static_gate
 
 ORDER = {ActionType.jira_ticket: 0, ActionType.github_pr: 1, ActionType.teams_notification: 2}

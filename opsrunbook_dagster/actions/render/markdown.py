@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from contracts.packet import Finding, IncidentPacketV1
-from opsrunbook_dagster.planning.markdown_escape import md_code, md_url
-from opsrunbook_dagster.planning.markdown_escape import md_text as _cell
+from opsrunbook_dagster.actions.render.markdown_escape import md_code, md_url
+from opsrunbook_dagster.actions.render.markdown_escape import md_text as _cell
 from opsrunbook_dagster.planning.planner import actionable, code_fence, code_language
 
 
