@@ -70,18 +70,21 @@ def packet_summary(page: Any, stack: UiStack, shot: Path | None = None) -> dict[
 
 
 def api_docs(page: Any, stack: UiStack, shot: Path | None = None) -> dict[str, Any]:
-    """/docs is FastAPI's Swagger UI page; its script and CSS come from a CDN, which this sandbox
-    (and CI) cannot reach, so the check is the page itself plus the OpenAPI document it loads."""
+    """/docs is Swagger UI with its script and CSS served by the API itself (no CDN): the check is
+    that it rendered the API's title and the chart route from the OpenAPI document it loaded."""
     response = page.goto(f"{stack.api_url}/docs")
-    title, html = page.title(), page.content()
-    spec = page.goto(f"{stack.api_url}/openapi.json").json()
+    title = page.title()
+    heading = page.locator(".swagger-ui .info .title").first
+    heading.wait_for(state="visible", timeout=15_000)
+    chart_route = page.get_by_text("/v1/incidents/{incident_id}/charts/{finding_id}.png").first
+    chart_route.wait_for(state="visible", timeout=15_000)
     if shot is not None:
         page.screenshot(path=str(shot))
     return {
         "status": response.status,
         "title": title,
-        "loads_openapi_json": "/openapi.json" in html,
-        "chart_path_documented": "/v1/incidents/{incident_id}/charts/{finding_id}.png" in spec["paths"],
+        "rendered_title": heading.inner_text(),
+        "chart_path_documented": chart_route.is_visible(),
     }
 
 
@@ -114,7 +117,7 @@ def main() -> int:
             page = browser.new_page(viewport=VIEWPORT)
             report = {
                 "dagster_packet_summary": packet_summary(page, stack, SHOTS / "dagster_packet_summary.png"),
-                "api_docs": api_docs(page, stack),
+                "api_docs": api_docs(page, stack, SHOTS / "api_docs.png"),
                 "chart_endpoint": chart_endpoint(page, stack, SHOTS / "chart_endpoint.png"),
             }
             browser.close()

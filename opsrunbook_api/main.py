@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from opsrunbook_api.api.router import api_router
 from opsrunbook_api.core.config import Settings
@@ -23,7 +24,8 @@ Errors always have the shape `{"error": {"code", "message", "details"}}`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; reads the environment only when ``settings`` is not given. No AWS calls here."""
     settings = settings or Settings()
-    app = FastAPI(title="OpsRunbook API", version="1.0.0", description=DESCRIPTION)
+    # /docs and /redoc with their scripts served from the package: they work on a closed network
+    app = FastAPIOffline(title="OpsRunbook API", version="1.0.0", description=DESCRIPTION)
     app.state.context = ApiContext(settings)
     register_error_handlers(app)
     app.include_router(api_router)

@@ -46,5 +46,6 @@ def test_packet_summary_shows_findings_owners_and_a_loaded_chart(stack: UiStack,
 def test_api_docs_and_the_chart_endpoint(stack: UiStack, page: Any) -> None:
     docs = api_docs(page, stack)
     assert docs["status"] == 200 and "Swagger UI" in docs["title"] and docs["chart_path_documented"]
+    assert docs["rendered_title"].startswith("OpsRunbook API")  # the page rendered: its script loaded
     chart = chart_endpoint(page, stack)
     assert chart == {"status": 200, "content_type": "image/png", "natural_width": 800}
