@@ -124,9 +124,9 @@ def _link(drafts: list[Draft], edge: Edge, own_refs: dict[int, list[EvidenceRef]
 
 
 def _adopt_symptom_kind(cause: Draft) -> None:
-    """A callee's metric anomaly that explains its callers' errors is the failure they report: the
-    callee is throttling them, or it is the dependency that fails them."""
-    if cause.kind != FindingKind.metric_anomaly:
+    """A callee's metric anomaly or new log signature (kinds that name no failure) that explains its
+    callers' errors is the failure they report: it throttles them, or it is the dependency failing them."""
+    if cause.kind not in (FindingKind.metric_anomaly, FindingKind.log_signature):
         return
     shown = [symptom.kind for symptom, link in cause.explains if link.basis in EXPLICIT]
     if not shown:

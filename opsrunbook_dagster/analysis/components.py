@@ -37,7 +37,13 @@ _SATURATION_DOWN = (
 #: A name must be this long to count as a mention (shorter ones are stage names, versions, words).
 MIN_NAME_CHARS = 5
 _OPERATION = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+$")
-_GENERIC_NAMES = frozenset({"latest", "default", "prod", "production", "staging", "lambda", "errors"})
+_GENERIC_NAMES = frozenset(
+    {"latest", "default", "prod", "production", "staging", "lambda", "errors"}
+    # the log names of a database's log groups (/aws/rds/instance/<id>/<log>)
+    | {"error", "postgresql", "slowquery", "general", "audit", "upgrade", "agent", "iam-db-auth-error"}
+)
+#: Log groups named after a component that is not their last part: the database of an RDS log group.
+_COMPONENT_IN_LOG_GROUP = re.compile(r"^/aws/rds/(?:instance|cluster)/([^/]+)/")
 EDGE, COMPUTE, DATA = 0, 1, 2
 _LAYERS = {
     **dict.fromkeys(("apigateway", "elb", "appsync", "cloudfront"), EDGE),
@@ -59,6 +65,7 @@ def from_logs(draft: Draft) -> bool:
 def names_of(draft: Draft) -> set[str]:
     """The names a finding's resource goes by in other components' logs (function, table, proxy, ...).
 
+    A database's log group goes by the database's identifier (``/aws/rds/instance/<id>/error``).
     A bare CamelCase word (``PutItem``, ``GetRecords``) is an API operation - a metric dimension
     such as DynamoDB's ``Operation`` - not a resource name, and is left out. A workflow goes by
     its state machine's name, not by the function its failing task invokes.
@@ -67,8 +74,9 @@ def names_of(draft: Draft) -> set[str]:
         return set()  # a metric without dimensions: a namespace, not a resource
     raws = (draft.resource,) if draft.kind == FindingKind.stepfn_failure else (draft.subject, draft.resource)
     names = set()
+    inside = _COMPONENT_IN_LOG_GROUP.match(draft.resource)
     for raw in raws:
-        for name in (raw, re.split(r"[/:]", raw.rstrip("/"))[-1]):
+        for name in (raw, re.split(r"[/:]", raw.rstrip("/"))[-1], inside.group(1) if inside else ""):
             if (
                 len(name) >= MIN_NAME_CHARS
                 and any(c.isalpha() for c in name)
@@ -111,3 +119,9 @@ def is_condition(draft: Draft) -> bool:
 
 def layer_of(service: str | None) -> int | None:
     return _LAYERS.get(service or "")
+
+
+def component_of(draft: Draft, names: set[str]) -> str:
+    """One key per component: a finding on a database's log group and one on its metrics share it."""
+    inside = _COMPONENT_IN_LOG_GROUP.match(draft.resource)
+    return inside.group(1) if inside and inside.group(1) in names else draft.subject

@@ -33,6 +33,7 @@ from contracts.packet import EvidenceRef, FindingKind
 from opsrunbook_dagster.analysis.components import (
     COMPUTE,
     EDGE,
+    component_of,
     from_logs,
     from_metrics,
     is_condition,
@@ -175,7 +176,7 @@ def build_edges(
 
 
 def _one_component(drafts: list[Draft], candidates: list[int]) -> bool:
-    return len({drafts[c].subject for c in candidates}) == 1
+    return len({component_of(drafts[c], names_of(drafts[c])) for c in candidates}) == 1
 
 
 def _edge(

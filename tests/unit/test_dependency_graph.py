@@ -267,3 +267,28 @@ def test_packets_from_before_links_load_with_their_ids_and_links_must_resolve() 
     dangling["findings"] = [f for f in dangling["findings"] if not f["caused_by"]]  # drop the symptom
     with pytest.raises(ValidationError, match="not in the packet"):
         IncidentPacketV1.model_validate(dangling)
+
+
+def test_a_database_log_group_and_its_metrics_are_one_component() -> None:
+    """The caller quotes database errors; the database's own log and its CPU are one callee (not
+    two candidates that make the call ambiguous, nor a cause and a symptom of each other)."""
+    db_log = "/aws/rds/instance/billing-db/postgresql"
+    rows = ta.spread(
+        "incident",
+        25,
+        "/ecs/billing-api",
+        "ERROR HikariPool-1 - Connection is not available (SQLTransientConnectionException)",
+    ) + ta.spread(
+        "incident",
+        20,
+        db_log,
+        "2026-11-26 11:40:00 UTC::@:[411]:FATAL:  remaining connection slots are reserved",
+    )
+    packet = packet_of(rows, [DB_CPU], [saturated(DB_CPU)])
+    assert "billing-db" in packet.findings[0].resource
+    assert packet.findings[0].kind == FindingKind.dependency_failure
+    caller = next(f for f in packet.findings if f.resource == "/ecs/billing-api")
+    causes = {by_id(packet)[link.finding_id].resource for link in caller.caused_by}
+    assert causes and all("billing-db" in r for r in causes)
+    database = [f for f in packet.findings if "billing-db" in f.resource]
+    assert all(not f.caused_by for f in database)
