@@ -292,3 +292,15 @@ def test_a_database_log_group_and_its_metrics_are_one_component() -> None:
     assert causes and all("billing-db" in r for r in causes)
     database = [f for f in packet.findings if "billing-db" in f.resource]
     assert all(not f.caused_by for f in database)
+
+
+def test_opsrunbook_show_prints_both_ends_of_a_link() -> None:
+    from opsrunbook_dagster.cli.incident_text import incident_report
+    from opsrunbook_dagster.pipeline.incident_view import IncidentView
+
+    packet = packet_of(
+        ta.spread("incident", 20, ORDERS, RATE % FRAUD_ARN), [THROTTLES], [throttled(THROTTLES)]
+    )
+    text = incident_report(IncidentView("inc-1", "r0123456789ab", {"service": "order-api"}, None, packet))
+    assert "explains #2 (its log lines carry an ARN or host of fraud-score)" in text
+    assert "caused by #1 (its log lines carry an ARN or host of fraud-score)" in text
