@@ -65,8 +65,28 @@ class MetricBand(StrictModel):
     anomaly_end: UtcDatetime
 
 
+class CausalLink(StrictModel):
+    """One edge of the dependency graph between two findings of a packet: a caller's symptom and
+    the callee condition that explains it. ``symptom_refs`` show the caller's side (the row that
+    names the callee, the execution whose task invokes it), ``cause_refs`` the callee's own
+    condition (its metric points, its log rows)."""
+
+    finding_id: Name = Field(
+        description="The other finding: the cause (in caused_by) or the symptom (in explains)."
+    )
+    reason: ShortText = Field(description="How the call was seen, e.g. 'its log lines name fraud-score'.")
+    basis: Literal["named", "arn", "task", "service", "layer", "waits"]
+    symptom_refs: list[EvidenceRef] = Field(default_factory=list)
+    cause_refs: list[EvidenceRef] = Field(default_factory=list)
+
+
+#: Fields left out of a finding's id: links name other findings by id, so the ids must not depend
+#: on them (and packets written before links existed keep their ids).
+LINK_FIELDS = frozenset({"caused_by", "explains"})
+
+
 class Finding(StrictModel):
-    """One grounded observation. ``id`` is derived from the content and verified on load."""
+    """One grounded observation. ``id`` is derived from the content (links aside) and verified on load."""
 
     id: str = ""
     kind: FindingKind
@@ -82,9 +102,13 @@ class Finding(StrictModel):
     last_seen: UtcDatetime | None = None
     evidence_refs: list[EvidenceRef] = Field(default_factory=list)
     metric: MetricBand | None = None
+    #: The findings on other resources that explain this one (their condition is the root cause).
+    caused_by: list[CausalLink] = Field(default_factory=list)
+    #: The findings on other resources that this one explains (its callers' symptoms).
+    explains: list[CausalLink] = Field(default_factory=list)
 
     def derive_id(self) -> str:
-        return "f-" + content_hash(self.model_dump(exclude={"id"}))[:16]
+        return "f-" + content_hash(self.model_dump(exclude={"id", *LINK_FIELDS}))[:16]
 
     @model_validator(mode="after")
     def _grounded_and_identified(self) -> Finding:
@@ -177,6 +201,13 @@ class IncidentPacketV1(StrictModel):
         ids = [f.id for f in self.findings]
         if len(ids) != len(set(ids)):
             raise ValueError("findings contain duplicate ids")
+        known = set(ids)
+        for finding in self.findings:
+            for link in (*finding.caused_by, *finding.explains):
+                if link.finding_id not in known:
+                    raise ValueError(
+                        f"finding {finding.id} links to {link.finding_id}, which is not in the packet"
+                    )
         return self
 
     def compute_content_hash(self) -> str:
@@ -190,6 +221,7 @@ class IncidentPacketV1(StrictModel):
 
 
 __all__ = [
+    "CausalLink",
     "EvidenceRef",
     "Finding",
     "FindingKind",

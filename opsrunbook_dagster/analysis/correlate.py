@@ -9,11 +9,13 @@ Four steps, each a general rule:
    timeouts and errors, ...) absorbs it when their incident spans overlap: one causal finding that
    cites all the evidence. Metric anomalies join the log finding they support; a Step Functions
    failure absorbs its task's Lambda.
-3. **Across resources** (``causality``) - a symptom on one resource (timeouts, dependency
-   failures, throttling, errors) is explained by a failure on another resource when its own log
-   rows name that resource, when both throttle and the other sits on a deeper layer, or when it
-   times out while the other fails with a dependency failure. Causes at the end of each chain rank
-   above everything they explain, and each explained finding says what explains it.
+3. **Across resources** (``dependency_graph``, ``causality``) - a caller's symptom (timeouts,
+   dependency failures, throttling, errors, a failing workflow) is explained by its callee's own
+   condition when the evidence shows the call: its rows name the callee (a name, an ARN, a host),
+   its failing task invokes it, it quotes the callee's service's errors and only one such
+   component shows a condition, both throttle and the callee sits on a deeper layer, or it times
+   out while the other fails with a dependency failure. Causes at the end of each chain rank above
+   everything they explain; both ends record the link.
 4. **Ranking** - confidence, severity, kind, resource, title: total and deterministic.
 """
 
@@ -29,6 +31,7 @@ from opsrunbook_dagster.analysis.causality import (
     names_of,
     rank_key,
 )
+from opsrunbook_dagster.analysis.dependency_graph import OWN_FAILURE_KINDS
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
 from opsrunbook_dagster.analysis.stats import clamp
 
@@ -209,7 +212,14 @@ def _merge_metrics_and_stepfn(drafts: list[Draft]) -> list[Draft]:
                 _absorb(sfn, metric, 0.05)
                 merged.add(id(metric))
         for cause in causes:
-            if id(cause) not in merged and cause.subject == sfn.subject and cause is not sfn:
+            # the task's function failing on its own (a crash, a timeout, out of memory) is the
+            # workflow's cause, linked across (dependency_graph's task edge); its logged errors are not
+            if (
+                id(cause) not in merged
+                and cause.subject == sfn.subject
+                and cause is not sfn
+                and cause.kind not in OWN_FAILURE_KINDS
+            ):
                 _absorb(sfn, cause, 0.03)
                 merged.add(id(cause))
     return [d for d in drafts if id(d) not in merged]

@@ -19,7 +19,12 @@ def grounding_problems(packet: IncidentPacketV1, read: Reader) -> list[str]:
     problems: list[str] = []
     documents: dict[str, object] = {}
     for finding in packet.findings:
-        for ref in finding.evidence_refs:
+        linked = [
+            r
+            for link in (*finding.caused_by, *finding.explains)
+            for r in (*link.symptom_refs, *link.cause_refs)
+        ]
+        for ref in [*finding.evidence_refs, *linked]:
             if ref.s3_key not in documents:
                 try:
                     body = read(ref.s3_key)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from contracts._base import Severity
 from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
-from contracts.packet import EvidenceRef, Finding, FindingKind, MetricBand
+from contracts.packet import CausalLink, EvidenceRef, Finding, FindingKind, MetricBand
 from contracts.snapshot import EvidenceSnapshotV1
 
 
@@ -26,6 +26,16 @@ class EvidenceHandles:
         item = self.snapshot.item(collector)  # type: ignore[arg-type]
         assert item is not None, f"no {collector} evidence in the snapshot"
         return EvidenceRef(collector=collector, s3_key=item.key, sha256=item.sha256, pointer=pointer)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class DraftLink:
+    """One end of a causal link between drafts (see ``contracts.packet.CausalLink``)."""
+
+    reason: str
+    basis: str
+    symptom_refs: list[EvidenceRef]
+    cause_refs: list[EvidenceRef]
 
 
 @dataclass
@@ -51,12 +61,17 @@ class Draft:
     #: The title a reader sees (concrete values, the baseline); ``title`` stays the stable template
     #: that ranking and merging order by, so readable text never changes which finding leads.
     headline: str | None = None
+    #: Causal links to other drafts: (the cause, the link) and (the symptom, the link).
+    caused_by: list[tuple[Draft, DraftLink]] = field(default_factory=list, compare=False, repr=False)
+    explains: list[tuple[Draft, DraftLink]] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def shown(self) -> str:
         return self.headline or self.title
 
-    def to_finding(self) -> Finding:
+    def to_finding(self, ids: dict[int, str] | None = None) -> Finding:
+        """The packet's finding; ``ids`` (``id(draft)`` -> finding id) resolves links to the
+        findings in the packet (a link to a draft left out of it is dropped)."""
         refs = sorted(
             {(r.collector, r.s3_key, r.pointer): r for r in self.refs}.values(),
             key=lambda r: (r.collector, _pointer_key(r.pointer)),
@@ -78,7 +93,24 @@ class Draft:
             last_seen=self.last_seen,
             evidence_refs=refs,
             metric=self.metric,
+            caused_by=_links(self.caused_by, ids or {}),
+            explains=_links(self.explains, ids or {}),
         )
+
+
+def _links(ends: list[tuple[Draft, DraftLink]], ids: dict[int, str]) -> list[CausalLink]:
+    links = [
+        CausalLink(
+            finding_id=ids[id(other)],
+            reason=link.reason[:1024],
+            basis=link.basis,
+            symptom_refs=link.symptom_refs,
+            cause_refs=link.cause_refs,
+        )
+        for other, link in ends
+        if id(other) in ids
+    ]
+    return sorted(links, key=lambda link: (link.finding_id, link.basis, link.reason))
 
 
 def _pointer_key(pointer: str) -> tuple[object, ...]:

@@ -40,8 +40,17 @@ def _subject(finding: Finding) -> str:
 
 def hypotheses(findings: list[Finding]) -> list[Hypothesis]:
     out = []
+    subjects = {f.id: _subject(f) for f in findings}
     for finding in findings[:3]:
         statement = _STATEMENTS[finding.kind].format(subject=_subject(finding))
+        callers = sorted(
+            {subjects[link.finding_id] for link in finding.explains if link.finding_id in subjects}
+        )
+        if callers:
+            statement = (
+                f"{_subject(finding)} is failing its callers ({', '.join(callers)}): their errors are the"
+                f" symptom, its own {finding.kind.value.replace('_', ' ')} is the cause."
+            )
         reasoning = f"Ranked from finding {finding.id} ({finding.kind.value}, confidence {finding.confidence}): {finding.summary}"
         out.append(
             Hypothesis(

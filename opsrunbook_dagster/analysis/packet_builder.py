@@ -23,7 +23,10 @@ def build_packet(handles: EvidenceHandles) -> IncidentPacketV1:
         stepfn_drafts(handles) + log_drafts(handles) + cold_start_drafts(handles) + metric_drafts(handles)
     )
     drafts = rank(correlate(drafts, handles))
-    findings = [d.to_finding() for d in drafts[:MAX_FINDINGS]]
+    kept = drafts[:MAX_FINDINGS]
+    # ids never depend on links, so each finding's id is known before the links that name it
+    ids = {id(d): d.to_finding().id for d in kept}
+    findings = [d.to_finding(ids) for d in kept]
     actionable = [f for f in findings if f.confidence > ACTIONABLE]
     severity = max(
         (f.severity for f in actionable),

@@ -1,4 +1,6 @@
-"""``opsrunbook eval [DIR|FILE…] [--json]``: score scenarios (bundled ones by default)."""
+"""``opsrunbook eval [DIR|FILE…] [--set all|main|blind] [--json]``: score scenarios (both bundled
+sets by default). The blind set is reported separately (``blind_totals``); the exit status is 0
+when every scenario passed or is a recorded known miss (``evaluation/known_misses.yaml``)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from opsrunbook_dagster.cli.errors import bad_input_exits_2
 from opsrunbook_dagster.cli.progress_bar import ProgressDisplay, wanted
 from opsrunbook_dagster.cli.stack import REPO_ROOT
 from opsrunbook_dagster.evaluation.runner import evaluate, scenario_refs
+from opsrunbook_dagster.evaluation.scoring import Score
+from opsrunbook_dagster.evaluation.summary import report
 from opsrunbook_dagster.resolution.repo_map import copy_repo_map
 from opsrunbook_dagster.settings import OpsRunbookSettings
 
@@ -26,40 +30,39 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not configured and DEFAULT_REPO_MAP.exists():
         configured = str(DEFAULT_REPO_MAP)
     repo_map = copy_repo_map(configured)
-    refs = scenario_refs(args.paths)
+    refs = scenario_refs(args.paths, args.set)
     scores = []
     with ProgressDisplay(wanted(args.json), "eval", total=len(refs)) as shown:
         for ref in refs:
             shown.advance(0, note=Path(ref).stem)
             scores.append(evaluate(ref, check_determinism=not args.no_determinism, repo_map=repo_map)[0])
             shown.advance(1, note=Path(ref).stem)
-    with_cause = [s for s in scores if s.expected_kind != "none"]
-    controls = [s for s in scores if s.expected_kind == "none"]
-    owners = [s for s in scores if s.owner_repo_hit is not None]
-    totals = {
-        "scenarios": len(scores),
-        "passed": sum(s.passed for s in scores),
-        "top1": f"{sum(s.top1 for s in with_cause)}/{len(with_cause)}",
-        "top3": f"{sum(s.top3 for s in with_cause)}/{len(with_cause)}",
-        "controls_quiet": f"{sum(s.top1 for s in controls)}/{len(controls)}",
-        "must_not_flag_violations": sum(len(s.must_not_flag_violations) for s in scores),
-        "grounding_violations": sum(len(s.grounding_violations) for s in scores),
-        "owner_repo_hits": f"{sum(bool(s.owner_repo_hit) for s in owners)}/{len(owners)}",
-        "deterministic": f"{sum(bool(s.deterministic) for s in scores)}/{len(scores)}",
-    }
-    if args.json:
-        print(json.dumps({"scores": [s.as_dict() for s in scores], "totals": totals}, indent=2))
-    else:
-        width = max(len(s.scenario) for s in scores)
-        print(f"{'scenario':<{width}}  {'expected':<16} top1 top3 no-flag owner grounded same  first finding")
-        for s in scores:
-            print(
-                f"{s.scenario:<{width}}  {s.expected_kind:<16} {_mark(s.top1):<4} {_mark(s.top3):<4} "
-                f"{_mark(not s.must_not_flag_violations):<7} {_mark(s.owner_repo_hit):<5} "
-                f"{_mark(not s.grounding_violations):<8} {_mark(s.deterministic):<4}  {s.first_finding[:70]}"
-            )
-        print("totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
-    return 0 if totals["passed"] == len(scores) else 1
+    result = report(scores)
+    print(json.dumps(result, indent=2) if args.json else table(scores, result))
+    return 0 if result["ok"] else 1
+
+
+def table(scores: list[Score], result: dict[str, object]) -> str:
+    """One line per scenario (its set, marks, first finding), then the totals of each set."""
+    width = max(len(s.scenario) for s in scores)
+    lines = [
+        f"{'scenario':<{width}}  set   {'expected':<16} top1 top3 no-flag owner grounded same  first finding"
+    ]
+    for s in scores:
+        lines.append(
+            f"{s.scenario:<{width}}  {'blind' if s.blind else 'main':<5} {s.expected_kind:<16} "
+            f"{_mark(s.top1):<4} {_mark(s.top3):<4} {_mark(not s.must_not_flag_violations):<7} "
+            f"{_mark(s.owner_repo_hit):<5} {_mark(not s.grounding_violations):<8} {_mark(s.deterministic):<4}  "
+            f"{s.first_finding[:70]}"
+        )
+        if s.known_miss and not s.passed:
+            lines.append(f"{'':<{width}}  known miss: {s.known_miss}")
+    for label, key in (("totals", "totals"), ("blind totals", "blind_totals")):
+        counts = result[key]
+        assert isinstance(counts, dict)
+        if counts["scenarios"]:
+            lines.append(f"{label}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return "\n".join(lines)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,6 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("paths", nargs="*", help="scenario files or directories")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--set",
+        choices=("all", "main", "blind"),
+        default="all",
+        help="without paths: the main bundled set, the blind set, or both (default; reported separately)",
+    )
     parser.add_argument(
         "--no-determinism",
         action="store_true",

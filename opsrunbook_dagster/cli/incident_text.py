@@ -60,10 +60,13 @@ def incident_report(view: IncidentView) -> str:
         packet.summary,
     ]
     findings = []
+    ranks = {f.id: rank for rank, f in enumerate(packet.findings, start=1)}
     for rank, finding in enumerate(packet.findings[:TOP_FINDINGS], start=1):
         findings.append(f"{rank}. [{finding.severity.value} · {finding.confidence:.2f}] {finding.title}")
         if finding.summary and finding.summary != finding.title:
             findings.append(f"   {finding.summary}")
+        findings += [f"   caused by #{ranks[link.finding_id]} ({link.reason})" for link in finding.caused_by]
+        findings += [f"   explains #{ranks[link.finding_id]} ({link.reason})" for link in finding.explains]
         findings += [f"   > {line}" for line in view.excerpts.get(finding.id, [])]
     more = len(packet.findings) - TOP_FINDINGS
     if more > 0:

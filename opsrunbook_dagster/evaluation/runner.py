@@ -14,20 +14,22 @@ from contracts.snapshot import RepoMapCopy
 from opsrunbook_dagster.analysis.grounding import grounding_problems
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.evaluation.known_misses import known_misses
 from opsrunbook_dagster.evaluation.scoring import Score, score
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.inline import run_inline
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
-from opsrunbook_dagster.sandbox.scenario import Scenario, bundled_names, load_scenario
+from opsrunbook_dagster.sandbox.scenario import Scenario, blind_names, bundled_names, load_scenario
 from opsrunbook_dagster.sandbox.seeder import seed_scenario
 from opsrunbook_dagster.sandbox.server import SandboxServer
 from opsrunbook_dagster.stores.objects import ObjectMissing
 
 
-def scenario_refs(paths: list[str]) -> list[str]:
-    """Bundled names by default; directories expand to their *.yaml files."""
+def scenario_refs(paths: list[str], which: str = "all") -> list[str]:
+    """Bundled names by default (``which``: ``all``, ``main`` or ``blind``); directories expand to
+    their *.yaml files."""
     if not paths:
-        return bundled_names()
+        return {"main": bundled_names(), "blind": blind_names()}.get(which, bundled_names() + blind_names())
     refs: list[str] = []
     for item in paths:
         path = Path(item)
@@ -90,6 +92,8 @@ def evaluate(
     now = datetime.now(UTC).replace(microsecond=0)
     first = _run_once(scenario, now, rerun=check_determinism, repo_map=repo_map)
     result = score(scenario.name, first.packet, scenario.expected, first.grounding)
+    result.blind = scenario.blind
+    result.known_miss = known_misses().get(scenario.name)
     if check_determinism:
         result.deterministic = first.rerun_identical
         if scenario.state_machines:

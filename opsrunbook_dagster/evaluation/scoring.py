@@ -24,6 +24,10 @@ class Score:
     #: None when not checked; see evaluation.runner.evaluate
     deterministic: bool | None = None
     determinism_scope: str = ""
+    #: Part of the blind set (reported separately; see docs/scenarios.md).
+    blind: bool = False
+    #: Why this scenario is a recorded known miss (evaluation/known_misses.yaml), else None.
+    known_miss: str | None = None
 
     @property
     def passed(self) -> bool:
