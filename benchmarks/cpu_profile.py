@@ -29,12 +29,15 @@ RUN_WORKER = (
     ("check: snapshot_hashes_match", ("snapshot_hashes_match (",)),
     ("check: packet_grounded", ("packet_grounded (",)),
     ("check: plan_deterministic", ("plan_deterministic (",)),
-    ("step: incident_evidence", ("incident_evidence (",)),
+    ("boto3 clients (service models loaded per process)", ("botocore/loaders.py", "create_client (")),
+    # the collectors run in a thread pool, whose stacks do not show the asset
+    ("step: incident_evidence", ("incident_evidence (", "pipeline/collect.py", "collectors/")),
     ("step: evidence_snapshot", ("evidence_snapshot (",)),
     ("step: incident_packet", ("incident_packet (",)),
     ("step: action_plan", ("action_plan (",)),
     ("step: action_results", ("action_results (",)),
     ("compute log capture", ("compute_log", "capture_logs", "mirror_stream")),
+    ("AWS calls, client side (outside the steps' frames)", ("botocore/", "urllib3/", "boto3/")),
     ("execution plan / job snapshot", ("create_execution_plan", "ExecutionPlan", "snap")),
     ("run start (instance, storage)", ("from_ref", "DagsterInstance", "sqlalchemy")),
     ("dagster step framework", ("dagster/_core/execution",)),
@@ -96,7 +99,8 @@ def fold(raw: str, rules: Sequence[tuple[str, Sequence[str]]]) -> Counter[str]:
         stack, _, number = line.rpartition(" ")
         if not stack or not number.isdigit():
             continue
-        counts[classify(stack.split(";"), rules)] += int(number)
+        frames = [f for f in stack.split(";") if not f.startswith("process ")]  # not the command lines
+        counts[classify(frames, rules)] += int(number)
     return counts
 
 
@@ -149,14 +153,15 @@ class Recorder:
 
 def split_by_role(raw: str, pid: int, role: str) -> dict[str, str]:
     """A ``--subprocesses`` recording of process ``pid`` (of ``role``) split by the role of the process
-    each stack was sampled in (its first frame is ``process PID:"cmdline"``): forks of the forkserver
-    keep its command line, and any process below the forkserver or spawned to run a run is a run worker."""
+    each stack was sampled in (the last of its ``process PID:"cmdline"`` frames, which run from the
+    recorded process down to the sampled one): forks of the forkserver keep its command line, and any
+    process below the forkserver or spawned to run a run is a run worker."""
     parts: dict[str, list[str]] = {}
     for line in raw.splitlines():
-        first = line.split(";", 1)[0]
+        processes = [f for f in line.split(";") if f.startswith("process ")]
         owner = role
-        if first.startswith("process ") and not first.startswith(f"process {pid}:"):
-            owner = role_of(first)
+        if processes and not processes[-1].startswith(f"process {pid}:"):
+            owner = role_of(processes[-1])
             if owner in ("forkserver", "run_worker") or role == "forkserver":
                 owner = "run_worker"
         parts.setdefault(owner, []).append(line)

@@ -20,6 +20,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: (role, substring of the command line), first match wins; children of a run worker (compute-log
 #: ``tail``) are reaped by it and so count as the run worker's.
 ROLES = (
+    ("profiler", "py-spy"),
     ("forkserver", "multiprocessing.forkserver"),
     ("run_worker", "multiprocessing.spawn"),
     ("run_worker", "api execute_run"),

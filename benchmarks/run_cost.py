@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -66,6 +67,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--launcher", choices=["local", "stock"], default="local")
     parser.add_argument("--coordinator", choices=["default", "queued"], default="default")
     parser.add_argument("--no-profile", action="store_true", help="skip py-spy (CPU per role only)")
+    parser.add_argument("--keep-profiles", type=Path, help="copy py-spy's raw stacks into this folder")
     parser.add_argument("--out", type=Path, default=RESULTS)
     return parser.parse_args(argv)
 
@@ -138,6 +140,11 @@ def _measure(
         burst = run_burst(deps, events, roots)
         load_end = os.getloadavg()
         profile = _profile(recorders, burst.cpu_by_role, burst.done)
+        if args.keep_profiles:
+            args.keep_profiles.mkdir(parents=True, exist_ok=True)
+            for recorder in recorders.values():
+                if recorder.out.exists():
+                    shutil.copy(recorder.out, args.keep_profiles / f"{args.label}-{recorder.out.name}")
         disk = _disk_bytes(stack.home) - disk_before
         event_counts = _events(stack.home, events)
     finally:

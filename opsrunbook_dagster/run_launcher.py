@@ -40,7 +40,13 @@ from dagster import _check as check
 from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
-from opsrunbook_dagster.run_worker import WORKER_TAG, execute_run_in_worker, release_forkserver, worker_pid
+from opsrunbook_dagster.run_worker import (
+    WORKER_TAG,
+    execute_run_in_worker,
+    release_forkserver,
+    source_fingerprint,
+    worker_pid,
+)
 
 #: Dagster releases this launcher's private-API use was verified on (tests/unit/test_local_launcher_contract.py)
 VERIFIED_DAGSTER_VERSIONS = ("1.13.27",)
@@ -74,6 +80,7 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         self._workers: dict[str, Any] = {}
         self._last_active = 0.0
         self._forkserver_up = False
+        self._fingerprint: int | None = None
         self._retirer: threading.Thread | None = None
         self._disposed = threading.Event()
         super().__init__()
@@ -133,6 +140,11 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
                 self._ctx = multiprocessing.get_context("forkserver")
                 self._ctx.set_forkserver_preload(self._preload)
             self._reap()
+            fingerprint = source_fingerprint(self._preload)
+            if self._forkserver_up and fingerprint != self._fingerprint and release_forkserver():
+                self._forkserver_up = False  # preloaded project code changed: fork from a fresh one
+            if not self._forkserver_up:
+                self._fingerprint = fingerprint
             worker = self._ctx.Process(
                 target=execute_run_in_worker,
                 args=(serialize_value(self._instance.get_ref()), run.run_id),
