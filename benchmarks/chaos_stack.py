@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 import requests
 
+from benchmarks.proc_cpu import snapshot
 from benchmarks.proc_rss import cmdline, tree
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
@@ -26,7 +27,6 @@ from opsrunbook_dagster.cli.stack import ApiServer, DagsterDev
 from opsrunbook_dagster.cli.supervisor import Component, Supervisor
 from opsrunbook_dagster.fakes.stack import FakeStack
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.run_worker import WORKER_TAG, worker_pid
 from opsrunbook_dagster.sandbox.bootstrap import ensure_resources
 from opsrunbook_dagster.sandbox.server import free_port
 from opsrunbook_dagster.stores.keys import packet_key
@@ -147,10 +147,10 @@ class ChaosStack:
         return dg.DagsterInstance.get()
 
     def running_workers(self) -> list[int]:
-        """Pids of run workers executing right now."""
-        with self.instance() as instance:
-            runs = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
-            return [pid for run in runs if (pid := worker_pid(run.tags.get(WORKER_TAG)))]
+        """Pids of run workers executing right now (found in the process tree, whichever launcher)."""
+        assert self.dagster is not None and self.dagster.process is not None
+        procs = snapshot({"dagster_dev": self.dagster.process.pid})
+        return [p.pid for p in procs.values() if p.role == "run_worker"]
 
     def daemon_pid(self) -> int | None:
         assert self.dagster is not None and self.dagster.process is not None

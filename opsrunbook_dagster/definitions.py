@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from opsrunbook_dagster.defs.checks import packet_grounded, plan_deterministic, snapshot_hashes_match
 from opsrunbook_dagster.defs.evidence_assets import incident_evidence
 from opsrunbook_dagster.defs.jobs import incident_job
 from opsrunbook_dagster.defs.outputs_assets import (
@@ -34,7 +33,6 @@ defs = dg.Definitions(
         pr_review_event,
         pr_fix_plan,
     ],
-    asset_checks=[snapshot_hashes_match, packet_grounded, plan_deterministic],
     jobs=[incident_job, pr_review_job],
     sensors=[
         incident_request_sensor,

@@ -12,7 +12,13 @@ With no run in flight for ``idle_shutdown_seconds`` (default 60) the forkserver 
 memory back; the next run starts it again, paying the imports once.
 
 Single host only (the worker is a local process): configure it in a local `dagster.yaml`; production
-deployments keep their platform's launcher (ECS, Kubernetes, ...).
+deployments keep their platform's launcher (ECS, Kubernetes, ...). Optional: nothing else in the
+project imports it, and infra/dagster.yaml alone selects it; Dagster's DefaultRunLauncher runs the same
+runs at about twice the CPU per run (docs/architecture.md, benchmarks/results/run_cost.json).
+
+It uses private Dagster APIs (``dagster._*``), verified on ``VERIFIED_DAGSTER_VERSIONS``;
+tests/unit/test_local_launcher_contract.py fails on any other version and on any private symbol or
+signature that changed, so an upgrade re-verifies it or drops it from infra/dagster.yaml.
 
     run_launcher:
       module: opsrunbook_dagster.run_launcher
@@ -34,8 +40,16 @@ from dagster import _check as check
 from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
-from opsrunbook_dagster.run_worker import WORKER_TAG, execute_run_in_worker, release_forkserver, worker_pid
+from opsrunbook_dagster.run_worker import (
+    WORKER_TAG,
+    execute_run_in_worker,
+    release_forkserver,
+    source_fingerprint,
+    worker_pid,
+)
 
+#: Dagster releases this launcher's private-API use was verified on (tests/unit/test_local_launcher_contract.py)
+VERIFIED_DAGSTER_VERSIONS = ("1.13.27",)
 #: With no run in flight for this long, the forkserver (~120 MB) is stopped; the next run restarts it.
 DEFAULT_IDLE_SHUTDOWN_SECONDS = 60.0
 logger = logging.getLogger(__name__)
@@ -66,9 +80,19 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
         self._workers: dict[str, Any] = {}
         self._last_active = 0.0
         self._forkserver_up = False
+        self._fingerprint: int | None = None
         self._retirer: threading.Thread | None = None
         self._disposed = threading.Event()
         super().__init__()
+        from dagster import __version__
+
+        if __version__ not in VERIFIED_DAGSTER_VERSIONS:
+            logger.warning(
+                "ForkserverRunLauncher uses private Dagster APIs verified on %s, not on %s: re-verify it "
+                "or use DefaultRunLauncher",
+                VERIFIED_DAGSTER_VERSIONS,
+                __version__,
+            )
 
     @property
     def inst_data(self) -> ConfigurableClassData | None:
@@ -116,6 +140,11 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
                 self._ctx = multiprocessing.get_context("forkserver")
                 self._ctx.set_forkserver_preload(self._preload)
             self._reap()
+            fingerprint = source_fingerprint(self._preload)
+            if self._forkserver_up and fingerprint != self._fingerprint and release_forkserver():
+                self._forkserver_up = False  # preloaded project code changed: fork from a fresh one
+            if not self._forkserver_up:
+                self._fingerprint = fingerprint
             worker = self._ctx.Process(
                 target=execute_run_in_worker,
                 args=(serialize_value(self._instance.get_ref()), run.run_id),

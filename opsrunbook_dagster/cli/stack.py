@@ -30,14 +30,22 @@ def instance_config() -> str:
     return resources.files("opsrunbook_dagster").joinpath("dagster.yaml").read_text(encoding="utf-8")
 
 
-def prepare_dagster_home(home: Path, env: dict[str, str], storage: Mapping[str, Any] | None = None) -> None:
+def prepare_dagster_home(
+    home: Path,
+    env: dict[str, str],
+    storage: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> None:
     """Write dagster.yaml and migrate the instance storage before the first start.
 
     ``storage`` is a dagster.yaml ``storage:`` section (e.g. ``{"postgres": {"postgres_url": …}}``);
-    without it the instance keeps its SQLite files in ``home``.
+    without it the instance keeps its SQLite files in ``home``. ``overrides`` replaces top-level
+    sections of the project's file (benchmarks comparing e.g. run launchers).
     """
     home.mkdir(parents=True, exist_ok=True)
     config = instance_config()
+    if overrides:
+        config = yaml.safe_dump({**yaml.safe_load(config), **overrides}, sort_keys=True)
     if storage:
         config += "\n" + yaml.safe_dump({"storage": dict(storage)}, sort_keys=True)
     (home / "dagster.yaml").write_text(config, encoding="utf-8")
@@ -64,6 +72,8 @@ class DagsterDev:
     log_path: Path | None = None
     #: dagster.yaml ``storage:`` section; None = SQLite in ``home``
     storage: Mapping[str, Any] | None = None
+    #: top-level dagster.yaml sections replacing the project's (see prepare_dagster_home)
+    overrides: Mapping[str, Any] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -71,7 +81,7 @@ class DagsterDev:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 120.0) -> None:
-        prepare_dagster_home(self.home, self.env, self.storage)
+        prepare_dagster_home(self.home, self.env, self.storage, self.overrides)
         dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
         log = open(self.log, "ab")  # noqa: SIM115 - kept for the child's lifetime
         self.process = subprocess.Popen(

@@ -1,7 +1,8 @@
 """evidence_snapshot → incident_packet → action_plan → action_results.
 
 Packet and plan are rebuilt from stored evidence; when one already exists (a replay backfill),
-the rebuilt bytes are compared and the outcome recorded instead of overwriting.
+the rebuilt bytes are compared and the outcome recorded instead of overwriting. The checks of
+snapshot, packet and plan are ``check_specs`` evaluated in the asset's own step (defs/checks.py).
 """
 
 from typing import Any
@@ -11,12 +12,14 @@ import dagster as dg
 from contracts.actions import ActionPlanV1, ActionStatus
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.render.oncall_summary import InlineChart, oncall_markdown, packet_api_links
+from opsrunbook_dagster.defs import checks
 from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
 from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.summaries import packet_markdown, plan_markdown
 from opsrunbook_dagster.pipeline.charts import ChartsOutcome, chart_stage
 from opsrunbook_dagster.pipeline.collect import load_request
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
 from opsrunbook_dagster.pipeline.status import mark_run
@@ -61,18 +64,47 @@ def _replay_metadata(outcome: Rebuilt) -> dict[str, Any]:
     }
 
 
-@dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=list(EVIDENCE_KEYS.values()), kinds={"s3"})
-def evidence_snapshot(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
+def _spec(key: str, deps: list[Any], description: str, **kwargs: Any) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key, group_name=GROUP, partitions_def=incident_runs, deps=deps, description=description, **kwargs
+    )
+
+
+def _selected(context: dg.AssetExecutionContext, key: str) -> bool:
+    return dg.AssetKey(key) in context.selected_asset_keys
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(
+            "evidence_snapshot",
+            list(EVIDENCE_KEYS.values()),
+            "Manifest binding the run's evidence objects (key, sha256, size, status), top signatures and the repository map in force.",
+            kinds={"s3"},
+        )
+    ],
+    check_specs=[checks.SNAPSHOT_HASHES],
+    can_subset=True,
+)
+def evidence_snapshot(context: dg.AssetExecutionContext, aws: OpsRunbookAws):  # type: ignore[no-untyped-def]
     """Manifest binding the run's evidence objects (key, sha256, size, status), top signatures and
     the repository map in force (``OPSRUNBOOK_REPO_MAP``), which the packet resolves owners with."""
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
+    if _selected(context, "evidence_snapshot"):
+        yield _snapshot(deps, incident_id, run_id)
+    if checks.wanted(context, checks.SNAPSHOT_HASHES):
+        yield checks.snapshot_hashes_match(deps, incident_id, run_id)
+
+
+def _snapshot(deps: PipelineDeps, incident_id: str, run_id: str) -> dg.MaterializeResult:
     repo_map = copy_repo_map(deployment_settings().repo_map)
     snapshot, stored = build_snapshot(deps, load_request(deps, incident_id, run_id), repo_map)
     deps.incidents.put_snapshot_row(
         incident_id, run_id, {"s3_key": stored.key, "sha256": stored.sha256, "items": len(snapshot.items)}
     )
     return dg.MaterializeResult(
+        asset_key="evidence_snapshot",
         metadata={
             "s3_uri": dg.MetadataValue.url(stored.uri),
             "sha256": stored.sha256,
@@ -80,14 +112,36 @@ def evidence_snapshot(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> 
                 {i.collector: {"status": i.status.value, "sha256": i.sha256} for i in snapshot.items}
             ),
             "top_signatures": dg.MetadataValue.json([s.model_dump() for s in snapshot.top_signatures[:5]]),
-        }
+        },
     )
 
 
-@dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=[evidence_snapshot], kinds={"s3"})
-def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
-    """Findings, hypotheses, next actions, owners and limits — every finding cites its evidence."""
+@dg.multi_asset(
+    specs=[
+        _spec(
+            "incident_packet",
+            [evidence_snapshot],
+            "Findings, hypotheses, next actions, owners and limits — every finding cites its evidence.",
+            kinds={"s3"},
+        )
+    ],
+    check_specs=[checks.PACKET_GROUNDED],
+    can_subset=True,
+)
+def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws):  # type: ignore[no-untyped-def]
+    """Findings, hypotheses, next actions, owners and limits — every finding cites its evidence.
+    The blocking packet_grounded check fails the step (so no plan) when a ref does not resolve."""
     incident_id, run_id = ids_of(context)
+    deps = aws.deps()
+    if _selected(context, "incident_packet"):
+        yield _packet(context, aws, incident_id, run_id)
+    if checks.wanted(context, checks.PACKET_GROUNDED):
+        yield checks.packet_grounded(deps, incident_id, run_id)
+
+
+def _packet(
+    context: dg.AssetExecutionContext, aws: OpsRunbookAws, incident_id: str, run_id: str
+) -> dg.MaterializeResult:
     deps = aws.deps()
     packet, outcome = packet_stage(deps, incident_id, run_id)
     _record_replay(context, aws, "packet", outcome)
@@ -107,6 +161,7 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
         },
     )
     return dg.MaterializeResult(
+        asset_key="incident_packet",
         metadata={
             "s3_uri": dg.MetadataValue.url(f"s3://{deps.names.evidence_bucket}/{outcome.key}"),
             "sha256": outcome.sha256,
@@ -117,7 +172,7 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
             "snapshot_key": snapshot_key(incident_id, run_id),
             **_replay_metadata(outcome),
             **_chart_metadata(charts),
-        }
+        },
     )
 
 
@@ -135,12 +190,35 @@ def _chart_metadata(charts: ChartsOutcome) -> dict[str, Any]:
     }
 
 
-@dg.asset(group_name=GROUP, partitions_def=incident_runs, deps=[incident_packet], kinds={"s3"})
-def action_plan(
-    context: dg.AssetExecutionContext, aws: OpsRunbookAws, actions: ActionSettings
-) -> dg.MaterializeResult:
+@dg.multi_asset(
+    specs=[
+        _spec(
+            "action_plan",
+            [incident_packet],
+            "Deterministic plan: Jira ticket, Teams card, GitHub PR (confidence-gated), with flags.",
+            kinds={"s3"},
+        )
+    ],
+    check_specs=[checks.PLAN_DETERMINISTIC],
+    can_subset=True,
+)
+def action_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws, actions: ActionSettings):  # type: ignore[no-untyped-def]
     """Deterministic plan: Jira ticket, Teams card, GitHub PR (confidence-gated), with flags."""
     incident_id, run_id = ids_of(context)
+    deps = aws.deps()
+    if _selected(context, "action_plan"):
+        yield _plan(context, aws, actions, incident_id, run_id)
+    if checks.wanted(context, checks.PLAN_DETERMINISTIC):
+        yield checks.plan_deterministic(deps, incident_id, run_id)
+
+
+def _plan(
+    context: dg.AssetExecutionContext,
+    aws: OpsRunbookAws,
+    actions: ActionSettings,
+    incident_id: str,
+    run_id: str,
+) -> dg.MaterializeResult:
     deps = aws.deps()
     plan, outcome = plan_stage(deps, incident_id, run_id, actions.flags())
     _record_replay(context, aws, "plan", outcome)
@@ -148,12 +226,13 @@ def action_plan(
         incident_id, run_id, {"s3_key": outcome.key, "sha256": outcome.sha256, "actions": len(plan.actions)}
     )
     return dg.MaterializeResult(
+        asset_key="action_plan",
         metadata={
             "s3_uri": dg.MetadataValue.url(f"s3://{deps.names.evidence_bucket}/{outcome.key}"),
             "plan_sha256": plan.plan_sha256 or "",
             "summary": dg.MetadataValue.md(plan_markdown(plan)),
             **_replay_metadata(outcome),
-        }
+        },
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from contracts.ids import partition_key
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs import checks, evidence_assets, outputs_assets
+from opsrunbook_dagster.defs import evidence_assets, outputs_assets
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake
@@ -33,7 +33,6 @@ ALL = [
     outputs_assets.incident_packet,
     outputs_assets.action_plan,
     outputs_assets.action_results,
-    checks.packet_grounded,
 ]
 REPO_MAP = """
 version: 1

@@ -13,7 +13,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
 from opsrunbook_dagster.run_launcher import ForkserverRunLauncher
-from opsrunbook_dagster.run_worker import WORKER_TAG
+from opsrunbook_dagster.run_worker import WORKER_TAG, release_forkserver, source_fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +38,18 @@ def leave_a_process_behind() -> None:
     subprocess.Popen([sys.executable, "-c", "import time; time.sleep(12)"], close_fds=False)
 
 
+@dg.op
+def write_preloaded_value(config: MarkerConfig) -> None:
+    import preloaded_pkg  # type: ignore[import-not-found]  # preloaded by the forkserver in the test below
+
+    Path(config.path).write_text(str(preloaded_pkg.VALUE), encoding="utf-8")
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def preloaded_value_job() -> None:
+    write_preloaded_value()
+
+
 @dg.job(executor_def=dg.in_process_executor)
 def leaky_job() -> None:
     leave_a_process_behind()
@@ -53,13 +65,14 @@ def slow_job() -> None:
     sleep_long()
 
 
-def _instance(home: Path, idle_shutdown_seconds: float) -> DagsterInstance:
+def _instance(home: Path, idle_shutdown_seconds: float, preload: str = "pydantic") -> DagsterInstance:
+    home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(
         "run_launcher:\n"
         "  module: opsrunbook_dagster.run_launcher\n"
         "  class: ForkserverRunLauncher\n"
         "  config:\n"
-        "    preload_modules: [pydantic]\n"
+        f"    preload_modules: [{preload}]\n"
         f"    idle_shutdown_seconds: {idle_shutdown_seconds}\n"
         "telemetry:\n  enabled: false\n",
         encoding="utf-8",
@@ -202,3 +215,40 @@ def test_idle_shutdown_never_blocks_the_next_launch(tmp_path: Path) -> None:
         nxt = _launch(instance, marker_job, _marker_config(tmp_path / "next"))
         assert time.monotonic() - started < 5, "the launch waited for the left-behind process"
         assert _succeeds(instance, nxt)
+
+
+def _write_package(root: Path, value: int) -> None:
+    (root / "preloaded_pkg").mkdir(parents=True, exist_ok=True)
+    (root / "preloaded_pkg" / "__init__.py").write_text(f"VALUE = {value}\n", encoding="utf-8")
+
+
+def test_an_edit_to_preloaded_project_code_reaches_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """infra/dagster.yaml preloads the code location: a changed .py file restarts the forkserver."""
+    project = tmp_path / "project"
+    _write_package(project, 1)
+    monkeypatch.syspath_prepend(str(project))
+    release_forkserver()  # a forkserver of an earlier test has neither this preload nor this sys.path
+    config = {"ops": {"write_preloaded_value": {"config": {"path": ""}}}}
+    with _instance(tmp_path / "home", idle_shutdown_seconds=0, preload="pydantic, preloaded_pkg") as instance:
+        values = []
+        for value, marker in ((1, tmp_path / "one"), (22, tmp_path / "two")):
+            _write_package(project, value)
+            config["ops"]["write_preloaded_value"]["config"]["path"] = str(marker)
+            assert _succeeds(instance, _launch(instance, preloaded_value_job, config))
+            values.append(marker.read_text(encoding="utf-8"))
+    assert values == ["1", "22"]
+
+
+def test_source_fingerprint_covers_the_packages_beside_a_preloaded_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for package in ("app_defs", "app_contracts"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = source_fingerprint(["dagster", "app_defs.definitions"])
+    (tmp_path / "app_contracts" / "model.py").write_text("X = 1\n", encoding="utf-8")
+    assert source_fingerprint(["dagster", "app_defs.definitions"]) != before
+    assert source_fingerprint(["dagster"]) == source_fingerprint(["dagster"])  # installed: not walked
