@@ -42,9 +42,10 @@ class DaemonProcess:
             return 0
         return self.log.read_text(errors="replace").count(f"{TICK_LINE}{sensor}")
 
-    def wait_for_tick(self, sensor: str, timeout: float) -> None:
+    def wait_for_tick(self, sensor: str, timeout: float, after: int = 0) -> None:
+        """Until this daemon has logged more than ``after`` evaluations of ``sensor``."""
         deadline = time.monotonic() + timeout
-        while self.ticks(sensor) == 0:
+        while self.ticks(sensor) <= after:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"dagster-daemon exited with {self.process.returncode}; see {self.log}")
