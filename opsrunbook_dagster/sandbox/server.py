@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from opsrunbook_dagster.sandbox import moto_cloudwatch, moto_logs
+from opsrunbook_dagster.sandbox import moto_cloudwatch, moto_dynamodb, moto_logs
 from opsrunbook_dagster.sandbox.faults import FaultInjector
 
 #: moto behaviour the sandbox relies on: Step Functions really execute ASL definitions, and
@@ -50,30 +49,6 @@ def wait_until_ready(endpoint_url: str, timeout: float = 15.0) -> None:
             last_error = exc
             time.sleep(0.05)
     raise RuntimeError(f"moto server at {endpoint_url} not ready after {timeout}s: {last_error}")
-
-
-_DYNAMODB_LOCK = threading.Lock()
-
-
-def serialize_dynamodb() -> None:
-    """Make moto's DynamoDB safe under concurrent requests (idempotent).
-
-    moto implements TransactWriteItems by deep-copying whole tables and restoring them on
-    failure; two requests at once corrupt that copy (HTTP 500) or roll back the other request's
-    write. Real DynamoDB has no such problem, so the sandbox serializes DynamoDB requests.
-    """
-    from moto.dynamodb.responses import DynamoHandler
-
-    if getattr(DynamoHandler.call_action, "_opsrunbook_serialized", False):
-        return
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with _DYNAMODB_LOCK:
-            return original(self)
-
-    call_action._opsrunbook_serialized = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 def quiet_moto_logs() -> None:
@@ -121,7 +96,7 @@ class SandboxServer:
         # itself, at http://localhost:$MOTO_PORT; point it at this server's port.
         os.environ["MOTO_PORT"] = str(self.port)
         quiet_moto_logs()
-        serialize_dynamodb()
+        moto_dynamodb.install()
         moto_cloudwatch.install()
         moto_logs.install()
         self._server = _FaultableMotoServer(ip_address=self.host, port=self.port, verbose=False)
