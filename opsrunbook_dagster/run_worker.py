@@ -7,11 +7,17 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import _check as check
 
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, DagsterRun
+
 #: Run tag holding the worker's identity, ``<pid>:<start time>`` (the start time guards against pid reuse).
 WORKER_TAG = "opsrunbook/run_worker"
+#: Engine event a run worker writes before it may execute a run (``claim_run``).
+CLAIM_PREFIX = "Run worker claims the run: "
 
 
 def _start_time(pid: int) -> str | None:
@@ -43,6 +49,24 @@ def worker_pid(identity: str | None) -> int | None:
     return pid
 
 
+def claim_run(instance: "DagsterInstance", run: "DagsterRun", identity: str) -> bool:
+    """True for the one worker that may execute ``run``; every other worker of the run gets False.
+
+    Dagster's run queue checks that a run is QUEUED and then launches it, with nothing in between to
+    stop a second daemon on the same instance (a rolling deploy, a stuck daemon's replacement) from
+    doing the same: two workers then find the run STARTING and both execute it. Each worker writes a
+    claim event and the earliest claim in the event log (ids are assigned by the storage, in one order
+    for every reader) wins. A winner that dies before it starts leaves the run STARTING, which run
+    monitoring's start timeout fails (and run retries take up)."""
+    from dagster import DagsterEventType
+
+    instance.report_engine_event(f"{CLAIM_PREFIX}{identity}", run)
+    records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ENGINE_EVENT).records
+    claims = [r for r in records if r.event_log_entry.message.startswith(CLAIM_PREFIX)]
+    first = min(claims, key=lambda r: r.storage_id)
+    return first.event_log_entry.message == f"{CLAIM_PREFIX}{identity}"
+
+
 def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
     """Run worker body (in the forked child): load the run and execute it like `dagster api execute_run`.
 
@@ -62,9 +86,15 @@ def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
         ref = deserialize_value(serialized_instance_ref, InstanceRef)
         with DagsterInstance.from_ref(ref) as instance:
             pid = os.getpid()
+            run = check.not_none(instance.get_run_by_id(run_id), f"run {run_id} not found")
+            if not claim_run(instance, run, worker_identity(pid)):
+                instance.report_engine_event(
+                    f"Ignoring a duplicate run worker (pid: {pid}): another worker claimed the run first.",
+                    run,
+                )
+                return
             # the worker records itself, before any status event (no concurrent write of the run)
             instance.add_run_tags(run_id, {WORKER_TAG: worker_identity(pid)})
-            run = check.not_none(instance.get_run_by_id(run_id), f"run {run_id} not found")
             try:
                 origin = check.inst(run.job_code_origin, JobPythonOrigin, "run has no code origin")
                 recon_job = recon_job_from_origin(origin)

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
 from opsrunbook_dagster.run_launcher import ForkserverRunLauncher
-from opsrunbook_dagster.run_worker import WORKER_TAG, release_forkserver, source_fingerprint
+from opsrunbook_dagster.run_worker import CLAIM_PREFIX, WORKER_TAG, release_forkserver, source_fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -33,9 +34,16 @@ def sleep_long() -> None:
 
 
 @dg.op
-def leave_a_process_behind() -> None:
+def append_pid(config: MarkerConfig) -> None:
+    with open(config.path, "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()}\n")
+
+
+@dg.op
+def leave_a_process_behind(config: MarkerConfig) -> None:
     """Start a process that outlives the run and keeps every inherited file descriptor."""
-    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(12)"], close_fds=False)
+    left = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], close_fds=False)
+    Path(config.path).write_text(str(left.pid), encoding="utf-8")
 
 
 @dg.op
@@ -53,6 +61,11 @@ def preloaded_value_job() -> None:
 @dg.job(executor_def=dg.in_process_executor)
 def leaky_job() -> None:
     leave_a_process_behind()
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def append_pid_job() -> None:
+    append_pid()
 
 
 @dg.job(executor_def=dg.in_process_executor)
@@ -206,15 +219,78 @@ def test_terminating_a_run_whose_worker_is_gone_cancels_it(instance: DagsterInst
 
 
 def test_idle_shutdown_never_blocks_the_next_launch(tmp_path: Path) -> None:
-    """A process left behind by a run must not make the next launch wait for it."""
+    """A process left behind by a run must not make the next launch wait for it: the next run ends
+    while the left-behind process (2 minutes of sleep) still runs."""
+    left_pid = tmp_path / "left-behind"
     with _instance(tmp_path, idle_shutdown_seconds=1) as instance:
         launcher = instance.run_launcher
-        assert _succeeds(instance, _launch(instance, leaky_job))
-        _wait_until_let_go(launcher, 8)
-        started = time.monotonic()
-        nxt = _launch(instance, marker_job, _marker_config(tmp_path / "next"))
-        assert time.monotonic() - started < 5, "the launch waited for the left-behind process"
-        assert _succeeds(instance, nxt)
+        config = {"ops": {"leave_a_process_behind": {"config": {"path": str(left_pid)}}}}
+        assert _succeeds(instance, _launch(instance, leaky_job, config))
+        left = int(left_pid.read_text(encoding="utf-8"))
+        try:
+            _wait_until_let_go(launcher, 15)
+            nxt = _launch(instance, marker_job, _marker_config(tmp_path / "next"))
+            assert _succeeds(instance, nxt)
+            os.kill(left, 0)  # still there: nothing waited for it
+        finally:
+            os.kill(left, signal.SIGKILL)
+
+
+def test_a_worker_that_finds_an_earlier_claim_does_not_execute_the_run(
+    instance: DagsterInstance, tmp_path: Path
+) -> None:
+    """Another daemon's worker claimed the run first: this one leaves it alone."""
+    marker = tmp_path / "pids"
+    run = instance.create_run_for_job(
+        job_def=append_pid_job,
+        run_config={"ops": {"append_pid": {"config": {"path": str(marker)}}}},
+        job_code_origin=dg.reconstructable(append_pid_job).get_python_origin(),
+    )
+    instance.report_engine_event(f"{CLAIM_PREFIX}1:elsewhere", run)
+    instance.launch_run(run.run_id, workspace=None)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 60
+    while not any(m.startswith("Ignoring a duplicate run worker") for m in _messages(instance, run.run_id)):
+        assert time.monotonic() < deadline, _messages(instance, run.run_id)
+        time.sleep(0.2)
+    assert not marker.exists()
+    assert not any(m.startswith("Started process for run") for m in _messages(instance, run.run_id))
+    stored = instance.get_run_by_id(run.run_id)
+    assert stored is not None and WORKER_TAG not in stored.tags
+
+
+def test_two_launchers_of_one_run_execute_it_once(tmp_path: Path) -> None:
+    """Two daemons' launchers (each with its own forkserver) launch the same run at once."""
+    marker = tmp_path / "pids"
+    with (
+        _instance(tmp_path, idle_shutdown_seconds=0) as one,
+        _instance(tmp_path, idle_shutdown_seconds=0) as two,
+    ):
+        run = one.create_run_for_job(
+            job_def=append_pid_job,
+            run_config={"ops": {"append_pid": {"config": {"path": str(marker)}}}},
+            job_code_origin=dg.reconstructable(append_pid_job).get_python_origin(),
+        )
+        launches = [threading.Thread(target=i.launch_run, args=(run.run_id, None)) for i in (one, two)]
+        for launch in launches:
+            launch.start()
+        for launch in launches:
+            launch.join()
+        assert _succeeds(one, run.run_id)
+        deadline = time.monotonic() + 60
+        while (
+            sum(m.startswith(("Ignoring a duplicate", "Started process")) for m in _messages(one, run.run_id))
+            < 2
+        ):
+            assert time.monotonic() < deadline, _messages(one, run.run_id)
+            time.sleep(0.2)
+        messages = _messages(one, run.run_id)
+    assert len(marker.read_text(encoding="utf-8").split()) == 1
+    assert sum(m.startswith("Started process for run") for m in messages) == 1
+    assert sum(m.startswith(CLAIM_PREFIX) for m in messages) == 2
+
+
+def _messages(instance: DagsterInstance, run_id: str) -> list[str]:
+    return [e.message for e in instance.all_logs(run_id)]
 
 
 def _write_package(root: Path, value: int) -> None:
