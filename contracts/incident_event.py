@@ -67,7 +67,12 @@ class IncidentHints(StrictModel):
     lambda_functions: list[LambdaRef] = Field(default_factory=list, max_length=50)
     state_machines: list[StateMachineRef] = Field(default_factory=list, max_length=20)
     metrics: list[MetricQuery] = Field(default_factory=list, max_length=100)
-    resources: list[ResourceRef] = Field(default_factory=list, max_length=50)
+    resources: list[ResourceRef] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Resource ids or ARNs. The ARN of a DynamoDB table, RDS instance/cluster, SQS queue, ECS "
+        "service, Application Load Balancer, HTTP API or Kinesis stream also fetches its own CloudWatch metrics.",
+    )
 
     @model_validator(mode="after")
     def _at_least_one(self) -> IncidentHints:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from contracts.evidence import MetricSpec
 from opsrunbook_dagster.collectors.logs import lambda_name
+from opsrunbook_dagster.collectors.resource_metrics import metrics_for_resource
 
 LAMBDA_METRICS: tuple[tuple[str, str], ...] = (
     ("Errors", "Sum"),
@@ -50,6 +52,7 @@ def derive_specs(
     state_machine_arns: list[str],
     explicit: list[tuple[str, str, dict[str, str], str]],
     period: int,
+    resources: Sequence[str] = (),
 ) -> list[MetricSpec]:
     """Deterministic list of specs (ids are positional, so order is part of the contract)."""
     specs: list[MetricSpec] = []
@@ -69,6 +72,9 @@ def derive_specs(
             add("AWS/States", metric, {"StateMachineArn": arn}, stat, "stepfn")
     for namespace, metric, dims, stat in explicit:
         add(namespace, metric, dict(sorted(dims.items())), stat, "hint")
+    for arn in resources:  # after the explicit ones: an existing spec's position never moves
+        for m in metrics_for_resource(arn):
+            add(m.namespace, m.metric, dict(sorted(m.dimensions.items())), m.stat, "hint")
     return specs
 
 

@@ -47,7 +47,9 @@ class MetricsCollector:
         arns = [
             request.state_machine_arns[r] for r in hints.state_machines if r in request.state_machine_arns
         ]
-        return derive_specs(hints.lambda_functions, arns, explicit, metric_period(request.window))
+        return derive_specs(
+            hints.lambda_functions, arns, explicit, metric_period(request.window), list(hints.resources)
+        )
 
     def collect(self, request: CollectRequest) -> MetricsEvidenceV1:
         specs = self.specs_for(request)
