@@ -70,6 +70,8 @@ def role(pid: int) -> str:
     line = cmdline(pid)
     for needle, name in (
         ("sandbox up", "sandbox"),
+        ("watch_orphans", "run log watcher"),  # Dagster's compute-log capture: per run in flight
+        ("tail ", "run log watcher"),
         ("forkserver", "forkserver/run worker"),
         ("dagster._daemon", "daemon"),
         ("dagster_webserver", "webserver"),
