@@ -7,8 +7,8 @@ import dagster as dg
 from contracts.canonical import canonical_json
 from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.pipeline.status import forward
 from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
+from opsrunbook_dagster.stores.table_keys import delivery_pk
 
 GROUP = "pr_review"
 pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
@@ -22,7 +22,7 @@ def _keys(delivery_id: str) -> tuple[str, str]:
 def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
     """The normalized review event of one webhook delivery (github_pr_review_event.v1)."""
     deps = aws.deps()
-    row = deps.pr_reviews.get(f"DELIVERY#{context.partition_key}")
+    row = deps.pr_reviews.delivery(context.partition_key)
     if row is None:
         raise dg.Failure(f"no stored delivery {context.partition_key}")
     event = GitHubPRReviewEventV1.model_validate_json(row.body)
@@ -55,7 +55,7 @@ def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.Mat
             event.repo, event.pr_number, stopped=stopped, by=event.author_login, delivery_id=event.delivery_id
         )
     stored = deps.objects.put_json(plan_key, plan)
-    forward(deps.pr_reviews, f"DELIVERY#{context.partition_key}", "SUCCEEDED", decision=plan.decision.value)
+    deps.pr_reviews.forward(context.partition_key, "SUCCEEDED", decision=plan.decision.value)
     metadata: dict[str, Any] = {
         "s3_uri": dg.MetadataValue.url(stored.uri),
         "decision": plan.decision.value,
@@ -81,7 +81,7 @@ def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) ->
     # at most this many runs per tick: a burst of review comments queues in the table instead of
     # flooding the run queue
     for row in store.pending(limit=deployment_settings().runs_per_review_tick()):
-        delivery_id = row.pk.split("#", 1)[-1]
+        delivery_id = delivery_pk.id_of(row.pk)
         try:
             GitHubPRReviewEventV1.model_validate_json(row.body)
         except ValueError as exc:
