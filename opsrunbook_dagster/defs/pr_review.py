@@ -7,8 +7,9 @@ import dagster as dg
 from contracts.canonical import canonical_json
 from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
+from opsrunbook_dagster.defs.run_queue import take_launches, tick_result
+from opsrunbook_dagster.pipeline.intake import plan_review_tick
 from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
-from opsrunbook_dagster.stores.table_keys import delivery_pk
 
 GROUP = "pr_review"
 pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
@@ -75,30 +76,14 @@ pr_review_job = dg.define_asset_job(
 
 @dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
-    """Each stored delivery becomes one partition and one run (run_key = delivery id)."""
-    store = aws.deps().pr_reviews
-    requests = []
+    """Each stored delivery becomes one partition and one run (run_key = delivery id), through the
+    same request queue as incident requests (claimed first, so two daemons request it once)."""
+    store, settings = aws.deps().pr_reviews, deployment_settings()
     # at most this many runs per tick: a burst of review comments queues in the table instead of
     # flooding the run queue
-    for row in store.pending(limit=deployment_settings().runs_per_review_tick()):
-        delivery_id = delivery_pk.id_of(row.pk)
-        try:
-            GitHubPRReviewEventV1.model_validate_json(row.body)
-        except ValueError as exc:
-            store.transition(
-                row.pk, from_status=None, to_status="REJECTED", dequeue=True, reason=str(exc)[:500]
-            )
-            continue
-        if row.status == "SCHEDULED" and context.instance.get_run_ids(
-            filters=dg.RunsFilter(tags={"dagster/run_key": delivery_id}), limit=1
-        ):
-            store.transition(row.pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
-            continue
-        if row.status == "REQUESTED":
-            store.transition(row.pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
-        requests.append(dg.RunRequest(run_key=delivery_id, partition_key=delivery_id))
-    keys = [r.partition_key for r in requests if r.partition_key]
-    return dg.SensorResult(
-        run_requests=requests,
-        dynamic_partitions_requests=[pr_reviews.build_add_request(keys)] if keys else [],
-    )
+    per_tick = settings.runs_per_review_tick()
+    plan = plan_review_tick(store.pending(limit=per_tick))
+    for pk, reason in plan.rejections:
+        store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
+    launches = take_launches(context.instance, store, plan, slots=per_tick, settings=settings)
+    return tick_result(launches, pr_reviews)

@@ -10,7 +10,7 @@ import dagster as dg
 
 from opsrunbook_dagster.defs.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.defs.sensors import TAG_PREFIX, capacity
+from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
