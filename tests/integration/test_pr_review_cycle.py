@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from contracts.github import PRFixPlanV1
 from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs.pr_review import pr_fix_plan, pr_review_event, pr_review_sensor
+from opsrunbook_dagster.defs.pr_review.assets import pr_fix_plan, pr_review_event
+from opsrunbook_dagster.defs.pr_review.sensors import pr_review_sensor
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.server import SandboxServer

@@ -11,8 +11,8 @@ import pytest
 
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.defs.incidents.sensors import incident_request_sensor
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.defs.sensors import incident_request_sensor
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.requests_table import RequestStore, to_item
 from tests.conftest import aws_resource, isolated
@@ -265,7 +265,7 @@ def test_runs_of_one_incident_share_the_incident_concurrency_tag(
     """An alarm that fires again (new event id, same incident id) gives a second run in the same
     tick; both carry ``opsrunbook/incident`` = the incident id, the key a deployment's
     ``tag_concurrency_limits`` uses to keep them one at a time (the claims make it exactly once)."""
-    from opsrunbook_dagster.defs.sensors import INCIDENT_TAG
+    from opsrunbook_dagster.defs.incidents.sensors import INCIDENT_TAG
 
     first = _event(910)
     again = first.model_copy(update={"event_id": "sensor-evt-0911", "incident_id": "inc-refired-0001"})

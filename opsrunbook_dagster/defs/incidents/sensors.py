@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from opsrunbook_dagster.aws.metrics import MetricPublisher, oldest_pending_datum
-from opsrunbook_dagster.defs.jobs import incident_job
-from opsrunbook_dagster.defs.partitions import incident_runs
+from opsrunbook_dagster.defs.incidents.jobs import incident_job
+from opsrunbook_dagster.defs.incidents.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity, take_launches, tick_result
 from opsrunbook_dagster.pipeline.intake import plan_tick

@@ -8,7 +8,7 @@ on the replay tag to follow them. Replay runs share the in-flight cap with incid
 
 import dagster as dg
 
-from opsrunbook_dagster.defs.outputs_assets import action_plan, incident_packet
+from opsrunbook_dagster.defs.incidents.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity
 from opsrunbook_dagster.pipeline.deps import PipelineDeps

@@ -1,4 +1,5 @@
-"""The PR review cycle: pr-review-requests rows → pr_reviews partitions → pr_review_event → pr_fix_plan."""
+"""The PR review cycle's assets: pr_reviews partitions (one per delivery) → pr_review_event →
+pr_fix_plan, run by pr_review_job."""
 
 from typing import Any
 
@@ -6,9 +7,7 @@ import dagster as dg
 
 from contracts.canonical import canonical_json
 from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
-from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.defs.run_queue import take_launches, tick_result
-from opsrunbook_dagster.pipeline.intake import plan_review_tick
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
 
 GROUP = "pr_review"
@@ -72,18 +71,3 @@ pr_review_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Normalize a review delivery and plan follow-up edits on the PR.",
 )
-
-
-@dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
-def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
-    """Each stored delivery becomes one partition and one run (run_key = delivery id), through the
-    same request queue as incident requests (claimed first, so two daemons request it once)."""
-    store, settings = aws.deps().pr_reviews, deployment_settings()
-    # at most this many runs per tick: a burst of review comments queues in the table instead of
-    # flooding the run queue
-    per_tick = settings.runs_per_review_tick()
-    plan = plan_review_tick(store.pending(limit=per_tick))
-    for pk, reason in plan.rejections:
-        store.transition(pk, from_status=None, to_status="REJECTED", dequeue=True, reason=reason)
-    launches = take_launches(context.instance, store, plan, slots=per_tick, settings=settings)
-    return tick_result(launches, pr_reviews)
