@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from opsrunbook_dagster import definitions
 from opsrunbook_dagster.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,13 @@ SENSORS = {
     "replay_request_sensor",
     "pr_review_sensor",
 }
+
+
+def test_the_code_location_module_holds_one_definitions_object() -> None:
+    """Dagster's loader (``module_name: opsrunbook_dagster.definitions``) refuses a module with more
+    than one ``Definitions`` at module scope: the daemon then loads nothing and never ticks."""
+    found = [name for name, value in vars(definitions).items() if isinstance(value, dg.Definitions)]
+    assert found == ["defs"]
 
 
 def test_every_asset_keeps_its_key_group_partitions_and_upstream() -> None:
