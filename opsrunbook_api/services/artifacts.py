@@ -20,6 +20,7 @@ from opsrunbook_api.services.incidents import IncidentService
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.keys import chart_key, packet_key, plan_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import IntegrityError, ObjectMissing
+from opsrunbook_dagster.stores.table_keys import action_plan_sk, packet_sk, snapshot_sk
 
 #: The potentially long lists of each evidence object, cut to ``limit`` in responses.
 BOUNDED_LISTS: dict[str, tuple[str, ...]] = {
@@ -54,8 +55,7 @@ class ArtifactService:
             raise CorruptObject("a stored object does not match its recorded sha256", {"key": key}) from exc
 
     def _recorded_sha(self, incident_id: str, table: str, sk: str) -> str | None:
-        rows = self.deps.incidents.rows(incident_id, sk, table=table)
-        row = next((r for r in rows if r.get("sk") == sk), None)
+        row = self.deps.incidents.recorded_row(table, incident_id, sk)
         return str(row["sha256"]) if row and row.get("sha256") else None
 
     def _document(
@@ -72,7 +72,7 @@ class ArtifactService:
             run_id,
             snapshot_key(incident_id, run_id),
             names.snapshots_table,
-            f"SNAPSHOT#{run_id}",
+            snapshot_sk(run_id),
         )
 
     def latest_snapshot(self, incident_id: str) -> StoredDocument:
@@ -95,7 +95,7 @@ class ArtifactService:
     def _packet(self, incident_id: str, run_id: str) -> StoredDocument | None:
         names = self.deps.names
         return self._document(
-            incident_id, run_id, packet_key(incident_id, run_id), names.packets_table, f"PACKET#{run_id}"
+            incident_id, run_id, packet_key(incident_id, run_id), names.packets_table, packet_sk(run_id)
         )
 
     def latest_packet(self, incident_id: str) -> StoredDocument:
@@ -162,13 +162,13 @@ class ArtifactService:
             run_id,
             plan_key(incident_id, run_id),
             self.deps.names.incidents_table,
-            f"ACTIONPLAN#{run_id}",
+            action_plan_sk(run_id),
         )
 
     def latest_actions(self, incident_id: str) -> ActionsLatestOut:
         """The run named by ACTIONS#LATEST (the last executed plan), else the newest run with a plan."""
         self.incidents.meta(incident_id)
-        latest = next(iter(self.deps.incidents.rows(incident_id, "ACTIONS#LATEST")), None)
+        latest = self.deps.incidents.actions_latest(incident_id)
         run_ids = [str(latest["run_id"])] if latest else self.incidents.run_ids_newest_first(incident_id)
         for run_id in run_ids:
             plan = self._plan(incident_id, run_id)

@@ -13,7 +13,6 @@ from opsrunbook_api.core.config import Settings
 from opsrunbook_api.core.rate_limit import RateLimiter
 from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.services.artifacts import ArtifactService
-from opsrunbook_api.services.deliveries import DeliveryService
 from opsrunbook_api.services.health import HealthService
 from opsrunbook_api.services.incident_list import IncidentListService
 from opsrunbook_api.services.incidents import IncidentService
@@ -89,12 +88,8 @@ class ApiContext:
         return ReplayService(self.deps, self.incidents)
 
     @cached_property
-    def deliveries(self) -> DeliveryService:
-        return DeliveryService(self.deps.client("dynamodb"), self.deps.names.pr_review_requests_table)
-
-    @cached_property
     def webhooks(self) -> GitHubWebhookService:
-        return GitHubWebhookService(self.webhook_secret, self.deliveries, self.previous_webhook_secret)
+        return GitHubWebhookService(self.webhook_secret, self.deps.pr_reviews, self.previous_webhook_secret)
 
     @cached_property
     def orchestrator(self) -> OrchestratorStatus | None:

@@ -12,10 +12,11 @@ from opsrunbook_api.services.incidents import meta_fields
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.incident_listing import CURSOR_KEY_ATTRIBUTES, ListFilters, list_incidents
 from opsrunbook_dagster.stores.page_cursor import CursorCodec, InvalidCursor, fingerprint
+from opsrunbook_dagster.stores.table_keys import incident_pk
 
 
 def summary(row: dict[str, Any]) -> IncidentSummary:
-    incident_id = str(row["pk"]).removeprefix("INCIDENT#")
+    incident_id = incident_pk.id_of(str(row["pk"]))
     latest = row.get("latest_run_id")
     return IncidentSummary(
         **meta_fields(incident_id, row),

@@ -84,7 +84,7 @@ class IncidentService:
 
     def run_rows(self, incident_id: str) -> list[dict[str, Any]]:
         """Every RUN row of the incident, oldest first, without the request bodies."""
-        rows = self.deps.incidents.rows(incident_id, "RUN#", fields=RUN_FIELDS)
+        rows = self.deps.incidents.runs(incident_id, fields=RUN_FIELDS)
         return sorted(rows, key=lambda r: (str(r.get("created_at", "")), str(r.get("run_id", ""))))
 
     def run_ids_newest_first(self, incident_id: str) -> list[str]:
@@ -121,7 +121,7 @@ class IncidentService:
         status, reason = str(row.get("status", "REQUESTED")), _str(row.get("reason"))
         dagster_run_id = _str(row.get("dagster_run_id"))
         event_id = _str(row.get("event_id"))
-        request_row = self.deps.requests.get(f"EVENT#{event_id}", REQUEST_FIELDS) if event_id else None
+        request_row = self.deps.requests.request(event_id, REQUEST_FIELDS) if event_id else None
         if request_row is not None:
             # The RUN row and the request row have different writers (the intake sensor moves the
             # request row to SCHEDULED/REJECTED; the run's own writes reach both), so the run's

@@ -54,7 +54,7 @@ class ReplayService:
                     diffs=[str(d) for d in c.get("diffs") or []],
                     divergent_key=str(c["divergent_key"]) if c.get("divergent_key") else None,
                 )
-                for c in self.deps.incidents.rows(incident_id, f"REPLAYCHECK#{replay_id}#")
+                for c in self.deps.incidents.replay_checks(incident_id, replay_id)
             ),
             key=lambda c: (c.run_id, c.kind),
         )

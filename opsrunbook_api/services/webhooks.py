@@ -11,8 +11,8 @@ from typing import Literal
 from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.github import signature
 from opsrunbook_api.github.normalize import Ignored, PayloadError, normalize, parse_payload
-from opsrunbook_api.services.deliveries import DeliveryService
 from opsrunbook_api.services.errors import BadRequest, Invalid, InvalidSignature
+from opsrunbook_dagster.stores.deliveries import DeliveryStore
 
 DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 EVENT_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
@@ -39,7 +39,7 @@ class Outcome:
 @dataclass
 class GitHubWebhookService:
     secret: SecretSource
-    deliveries: DeliveryService
+    deliveries: DeliveryStore
     previous_secret: SecretSource | None = None
 
     def _signed(self, delivery: Delivery, header: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import from_item, to_item
+from opsrunbook_dagster.stores.table_keys import claim_sk, incident_key
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -32,7 +33,7 @@ class Claim:
 
     @property
     def sk(self) -> str:
-        return f"CLAIM#{self.action_type}"
+        return claim_sk(self.action_type)
 
 
 @dataclass
@@ -41,7 +42,7 @@ class ClaimStore:
     table: str
 
     def _key(self, incident_id: str, action_type: str) -> dict[str, Any]:
-        return to_item({"pk": f"INCIDENT#{incident_id}", "sk": f"CLAIM#{action_type}"})
+        return to_item(incident_key(incident_id, claim_sk(action_type)))
 
     def acquire(
         self, incident_id: str, action_type: str, holder: str, now: datetime, lease_seconds: float

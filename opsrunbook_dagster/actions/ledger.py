@@ -20,6 +20,13 @@ from typing import Any
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import from_item, to_item
 from opsrunbook_dagster.stores.row_update import update_request, update_row
+from opsrunbook_dagster.stores.table_keys import (
+    ACTIONS_LATEST_SK,
+    action_sk,
+    incident_key,
+    incident_pk,
+    notified_sk,
+)
 
 PENDING, SUCCEEDED, FAILED, SKIPPED = "PENDING", "SUCCEEDED", "FAILED", "SKIPPED"
 SENT_OR_LOST, DRY_RUN, DISABLED = "SENT_OR_LOST", "DRY_RUN", "DISABLED"
@@ -35,7 +42,7 @@ class ActionLedger:
 
     @staticmethod
     def _key(incident_id: str, sk: str) -> dict[str, Any]:
-        return to_item({"pk": f"INCIDENT#{incident_id}", "sk": sk})
+        return to_item(incident_key(incident_id, sk))
 
     def _update(
         self,
@@ -47,20 +54,20 @@ class ActionLedger:
     ) -> bool:
         values = {k: v for k, v in values.items() if v is not None}
         names = {alias: real for alias, real in _ALIASES.items() if condition and alias in condition}
-        key = {"pk": f"INCIDENT#{incident_id}", "sk": sk}
+        key = incident_key(incident_id, sk)
         return update_row(self.dynamodb, self.table, key, values, condition, names, condition_values)
 
     def get(self, incident_id: str, action_id: str) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(
-            TableName=self.table, Key=self._key(incident_id, f"ACTION#{action_id}"), ConsistentRead=True
+            TableName=self.table, Key=self._key(incident_id, action_sk(action_id)), ConsistentRead=True
         ).get("Item")
         return from_item(item) if item else None
 
-    def rows(self, incident_id: str, prefix: str = "ACTION#") -> list[dict[str, Any]]:
+    def rows(self, incident_id: str, prefix: str = action_sk.prefix) -> list[dict[str, Any]]:
         response = self.dynamodb.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=to_item({":pk": f"INCIDENT#{incident_id}", ":prefix": prefix}),
+            ExpressionAttributeValues=to_item({":pk": incident_pk(incident_id), ":prefix": prefix}),
             ConsistentRead=True,
         )
         return [from_item(i) for i in response.get("Items", [])]
@@ -83,7 +90,7 @@ class ActionLedger:
         else:
             condition = "#attempt = :prev AND NOT #status IN (:final0, :final1)"
             extra = {":prev": previous, ":final0": SUCCEEDED, ":final1": SENT_OR_LOST}
-        return self._update(incident_id, f"ACTION#{action_id}", row, condition, extra)
+        return self._update(incident_id, action_sk(action_id), row, condition, extra)
 
     def finish(
         self,
@@ -107,9 +114,9 @@ class ActionLedger:
         }
         condition, extra = "#attempt = :n AND #status = :pending", {":n": attempt, ":pending": PENDING}
         if fence is None:
-            return self._update(incident_id, f"ACTION#{action_id}", row, condition, extra)
+            return self._update(incident_id, action_sk(action_id), row, condition, extra)
         names = {a: n for a, n in _ALIASES.items() if a in condition}
-        key = {"pk": f"INCIDENT#{incident_id}", "sk": f"ACTION#{action_id}"}
+        key = incident_key(incident_id, action_sk(action_id))
         update = update_request(key, {k: v for k, v in row.items() if v is not None}, condition, names, extra)
         check = {
             "TableName": self.table,
@@ -131,7 +138,7 @@ class ActionLedger:
         row = {**values, "action_id": action_id, "status": status, "updated_at": format_datetime(now)}
         return self._update(
             incident_id,
-            f"ACTION#{action_id}",
+            action_sk(action_id),
             row,
             "attribute_not_exists(#attempt) OR NOT #status IN (:s0, :s1, :s2)",
             {":s0": SUCCEEDED, ":s1": SENT_OR_LOST, ":s2": PENDING},
@@ -143,7 +150,7 @@ class ActionLedger:
     ) -> tuple[bool, dict[str, Any] | None]:
         """Compare-and-set: this action notifies ``finding_set`` unless it is the set last notified
         (by another action). Returns (claimed, the row before)."""
-        sk = f"NOTIFIED#{channel}"
+        sk = notified_sk(channel)
         before = self._get(incident_id, sk)
         if before and before.get("finding_set") == finding_set and before.get("action_id") != action_id:
             return False, before
@@ -168,12 +175,12 @@ class ActionLedger:
 
     def release_notification(self, incident_id: str, channel: str, action_id: str, now: datetime) -> None:
         """Undo this action's claim after a definite failure, so a later attempt may notify."""
-        row = self._get(incident_id, f"NOTIFIED#{channel}")
+        row = self._get(incident_id, notified_sk(channel))
         if not row or row.get("action_id") != action_id:
             return
         self._update(
             incident_id,
-            f"NOTIFIED#{channel}",
+            notified_sk(channel),
             {
                 "finding_set": row.get("previous_finding_set", ""),
                 "action_id": row.get("previous_action_id", ""),
@@ -191,5 +198,5 @@ class ActionLedger:
 
     def set_latest(self, incident_id: str, run_id: str, now: datetime, **values: Any) -> None:
         self._update(
-            incident_id, "ACTIONS#LATEST", {**values, "run_id": run_id, "updated_at": format_datetime(now)}
+            incident_id, ACTIONS_LATEST_SK, {**values, "run_id": run_id, "updated_at": format_datetime(now)}
         )

@@ -15,6 +15,7 @@ from opsrunbook_dagster.pipeline.incident_view import IncidentNotFound, load_vie
 from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.incident_listing import ListFilters, list_incidents
 from opsrunbook_dagster.stores.run_status import STATUS_RANK
+from opsrunbook_dagster.stores.table_keys import incident_pk
 
 MAX_LIMIT = 200
 
@@ -53,7 +54,7 @@ def cmd_incidents(args: argparse.Namespace) -> int:
     page = list_incidents(deps.client("dynamodb"), deps.names.incidents_table, filters, args.limit)
     rows = [
         {
-            "incident_id": str(r["pk"]).removeprefix("INCIDENT#"),
+            "incident_id": incident_pk.id_of(str(r["pk"])),
             **{k: v for k, v in r.items() if k not in ("pk", "sk", "listing", "listed_at")},
         }
         for r in page.rows

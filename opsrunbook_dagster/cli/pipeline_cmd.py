@@ -125,12 +125,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 )
                 return 1
             if shown.enabled:  # one packet and one plan check per replayed run
-                done = deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{row.replay_id}#")
+                done = deps.incidents.replay_checks(args.incident_id, row.replay_id)
                 expected = 2 * len(current.run_ids) if current.run_ids else None
                 shown.update(len(done), expected, note=f"{current.status}, checks done")
             time.sleep(0.5)
     assert current is not None
-    checks = deps.incidents.rows(args.incident_id, f"REPLAYCHECK#{row.replay_id}#")
+    checks = deps.incidents.replay_checks(args.incident_id, row.replay_id)
     outcome = {
         "replay_id": row.replay_id,
         "status": current.status,

@@ -25,7 +25,7 @@ class RunWatcher:
     seen: dict[str, float] = field(default_factory=dict)
 
     def _request_status(self) -> str:
-        row = self.deps.requests.get(f"EVENT#{self.event_id}")
+        row = self.deps.requests.request(self.event_id)
         return row.status if row else "MISSING"
 
     def stages(self) -> list[Stage]:

@@ -10,6 +10,7 @@ from typing import Any
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.collectors.budgets import Budgets
+from opsrunbook_dagster.stores.deliveries import DeliveryStore
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.incidents_table import IncidentStore
 from opsrunbook_dagster.stores.objects import ObjectStore
@@ -71,13 +72,10 @@ class PipelineDeps:
         )
 
     @cached_property
-    def pr_reviews(self) -> RequestStore:
+    def pr_reviews(self) -> DeliveryStore:
         """Queued GitHub review deliveries (same queue mechanics as incident requests)."""
-        return RequestStore(
-            self.client("dynamodb"),
-            self.names.pr_review_requests_table,
-            self.names.incidents_table,
-            row_sk="EVENT",
+        return DeliveryStore(
+            self.client("dynamodb"), self.names.pr_review_requests_table, self.names.incidents_table
         )
 
     @cached_property

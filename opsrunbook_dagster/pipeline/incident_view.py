@@ -88,7 +88,7 @@ def _excerpts(deps: PipelineDeps, findings: list[Finding]) -> dict[str, list[str
 
 
 def _results(deps: PipelineDeps, incident_id: str, run_id: str) -> tuple[str | None, list[dict[str, Any]]]:
-    latest = next(iter(deps.incidents.rows(incident_id, "ACTIONS#LATEST")), None)
+    latest = deps.incidents.actions_latest(incident_id)
     named = latest.get("results_key") if latest and latest.get("run_id") == run_id else None
     key = str(named or results_key(incident_id, run_id))
     try:

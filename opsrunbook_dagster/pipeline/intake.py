@@ -1,38 +1,17 @@
-"""Turn rows of the incident-requests table into launch decisions (pure; the sensor applies them)."""
+"""Plan a tick of each request queue: queued rows → launches and rejections (pure; the sensors
+apply them through ``request_queue.take``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from pydantic import ValidationError
 
+from contracts.github import GitHubPRReviewEventV1
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 from contracts.registry import first_error
+from opsrunbook_dagster.pipeline.request_queue import Launch, TickPlan
 from opsrunbook_dagster.stores.requests_table import RequestRow
-
-
-@dataclass(frozen=True)
-class Launch:
-    row_pk: str
-    partition_key: str
-    incident_id: str
-    run_id: str
-    event_id: str
-    #: True when the row was already SCHEDULED (a re-request after a lost tick; Dagster dedupes run keys).
-    resumed: bool
-    #: Dagster run key: the partition key, suffixed with the submission number after a resubmission
-    #: (a failed request submitted again is a new attempt, which Dagster must not de-duplicate away).
-    run_key: str = ""
-    #: When the row was SCHEDULED (None for a new row): a re-request waits until this is stale.
-    scheduled_at: str | None = None
-
-
-@dataclass
-class TickPlan:
-    launches: list[Launch] = field(default_factory=list)
-    rejections: list[tuple[str, str]] = field(default_factory=list)
+from opsrunbook_dagster.stores.table_keys import delivery_pk
 
 
 def validate_row(row: RequestRow) -> IncidentEventV1:
@@ -51,16 +30,8 @@ def validate_row(row: RequestRow) -> IncidentEventV1:
     return event
 
 
-def oldest_pending_age_seconds(rows: list[RequestRow], now: datetime) -> float:
-    """Seconds the oldest waiting request has waited (0 with none): what an operator alarms on."""
-    created = [r.created_at for r in rows if r.created_at]
-    if not created:
-        return 0.0
-    oldest = datetime.fromisoformat(min(created).replace("Z", "+00:00"))
-    return round(max(0.0, (now - oldest).total_seconds()), 3)
-
-
 def plan_tick(rows: list[RequestRow]) -> TickPlan:
+    """Incident requests: one run per (incident, run) partition."""
     plan = TickPlan()
     for row in rows:
         if row.status not in ("REQUESTED", "SCHEDULED") or row.kind == "replay":
@@ -72,16 +43,24 @@ def plan_tick(rows: list[RequestRow]) -> TickPlan:
             continue
         incident_id, run_id = event.resolved_incident_id, event.run_id
         key = partition_key(incident_id, run_id)
+        run_key = key if row.submission <= 1 else f"{key}#s{row.submission}"
         plan.launches.append(
-            Launch(
-                row_pk=row.pk,
-                partition_key=key,
-                run_key=key if row.submission <= 1 else f"{key}#s{row.submission}",
-                incident_id=incident_id,
-                run_id=run_id,
-                event_id=event.event_id,
-                resumed=row.status == "SCHEDULED",
-                scheduled_at=str(row.raw["scheduled_at"]) if row.raw.get("scheduled_at") else None,
-            )
+            Launch.of(row, key, run_key, incident_id=incident_id, run_id=run_id, event_id=event.event_id)
         )
+    return plan
+
+
+def plan_review_tick(rows: list[RequestRow]) -> TickPlan:
+    """GitHub review deliveries: one run per delivery (partition key = run key = delivery id)."""
+    plan = TickPlan()
+    for row in rows:
+        if row.status not in ("REQUESTED", "SCHEDULED"):
+            continue
+        try:
+            GitHubPRReviewEventV1.model_validate_json(row.body)
+        except ValueError as exc:
+            plan.rejections.append((row.pk, str(exc)[:500]))
+            continue
+        delivery_id = delivery_pk.id_of(row.pk)
+        plan.launches.append(Launch.of(row, delivery_id, delivery_id))
     return plan

@@ -8,6 +8,7 @@ from typing import Any
 
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.requests_table import RequestStore
+from opsrunbook_dagster.stores.table_keys import event_pk
 
 #: Longest error text kept on a row (a stack trace can be long; the Dagster run has all of it).
 MAX_REASON_CHARS = 1000
@@ -41,9 +42,7 @@ def mark_run(
     deps.incidents.set_run_status(incident_id, run_id, status, dagster_run_id=dagster_run_id, **extra)
     if event_id:
         fields = {k: v for k, v in {"dagster_run_id": dagster_run_id, **extra}.items() if v is not None}
-        deps.requests.transition(
-            f"EVENT#{event_id}", from_status=None, to_status=status, dequeue=True, forward_only=True, **fields
-        )
+        forward(deps.requests, event_pk(event_id), status, **fields)
 
 
 @dataclass(frozen=True)

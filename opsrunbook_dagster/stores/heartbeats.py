@@ -15,8 +15,7 @@ from typing import Any
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.serialization import from_item, to_item
-
-SK = "HEARTBEAT"
+from opsrunbook_dagster.stores.table_keys import HEARTBEAT_SK, heartbeat_pk, row_key
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,12 @@ class HeartbeatStore:
     table: str
 
     def beat(self, name: str, at: datetime, **facts: Any) -> None:
-        item = {"pk": f"HEARTBEAT#{name}", "sk": SK, "at": format_datetime(at), "name": name, **facts}
+        item = {**row_key(heartbeat_pk(name), HEARTBEAT_SK), "at": format_datetime(at), "name": name, **facts}
         self.dynamodb.put_item(TableName=self.table, Item=to_item(item))
 
     def last(self, name: str) -> Heartbeat | None:
         item = self.dynamodb.get_item(
-            TableName=self.table, Key=to_item({"pk": f"HEARTBEAT#{name}", "sk": SK}), ConsistentRead=True
+            TableName=self.table, Key=to_item(row_key(heartbeat_pk(name), HEARTBEAT_SK)), ConsistentRead=True
         ).get("Item")
         if not item:
             return None

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opsrunbook_dagster.stores.serialization import from_item, to_item
+from opsrunbook_dagster.stores.table_keys import META_SK, incident_pk, row_key
 
 LISTING_PARTITION = "INCIDENT"
 #: The index on the incidents table, as CreateTable/CloudFormation take it: carry this over as is.
@@ -126,15 +127,15 @@ def backfill_listing(dynamodb: Any, table: str) -> int:
     for page in dynamodb.get_paginator("scan").paginate(
         TableName=table,
         FilterExpression="sk = :meta AND attribute_not_exists(listing) AND attribute_exists(created_at)",
-        ExpressionAttributeValues=to_item({":meta": "META"}),
+        ExpressionAttributeValues=to_item({":meta": META_SK}),
     ):
         for item in page.get("Items", []):
             row = from_item(item)
-            incident_id = str(row["pk"]).removeprefix("INCIDENT#")
+            incident_id = incident_pk.id_of(str(row["pk"]))
             try:
                 dynamodb.update_item(
                     TableName=table,
-                    Key=to_item({"pk": row["pk"], "sk": "META"}),
+                    Key=to_item(row_key(str(row["pk"]), META_SK)),
                     UpdateExpression="SET listing = :l, listed_at = :a",
                     ConditionExpression="attribute_not_exists(listing)",
                     ExpressionAttributeValues=to_item(

@@ -12,10 +12,11 @@ from typing import Any
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.serialization import from_item, to_item
+from opsrunbook_dagster.stores.table_keys import PAUSE_SK, pause_pk, row_key
 
 
 def pause_key(repo: str, pr_number: int) -> dict[str, Any]:
-    return {"pk": f"PAUSE#{repo}#{pr_number}", "sk": "STATE"}
+    return row_key(pause_pk(repo, pr_number), PAUSE_SK)
 
 
 @dataclass

@@ -17,10 +17,10 @@ from typing import Any
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.queue import queued
 from opsrunbook_dagster.stores.serialization import from_item, to_item
+from opsrunbook_dagster.stores.table_keys import REPLAY_SLOT_SK, REQUEST_SK, incident_key, replay_pk, row_key
 
 PENDING_QUEUE = "replay-pending"
 ACTIVE_QUEUE = "replay-active"
-SLOT_SK = "REPLAYSLOT"
 SLOT_STALE_SECONDS = 3600
 
 
@@ -61,8 +61,7 @@ class ReplayStore:
         moment = now or datetime.now(UTC)
         replay_id = new_replay_id()
         row = {
-            "pk": f"REPLAY#{replay_id}",
-            "sk": "REQUEST",
+            **row_key(replay_pk(replay_id), REQUEST_SK),
             "kind": "replay",
             "replay_id": replay_id,
             "incident_id": incident_id,
@@ -87,8 +86,7 @@ class ReplayStore:
                             "TableName": self.incidents_table,
                             "Item": to_item(
                                 {
-                                    "pk": f"INCIDENT#{incident_id}",
-                                    "sk": SLOT_SK,
+                                    **incident_key(incident_id, REPLAY_SLOT_SK),
                                     "replay_id": replay_id,
                                     "taken_at": format_datetime(moment),
                                 }
@@ -109,7 +107,7 @@ class ReplayStore:
     def _slot(self, incident_id: str) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(
             TableName=self.incidents_table,
-            Key=to_item({"pk": f"INCIDENT#{incident_id}", "sk": SLOT_SK}),
+            Key=to_item(incident_key(incident_id, REPLAY_SLOT_SK)),
             ConsistentRead=True,
         ).get("Item")
         return from_item(item) if item else None
@@ -117,7 +115,7 @@ class ReplayStore:
     def get(self, replay_id: str) -> ReplayRow | None:
         item = self.dynamodb.get_item(
             TableName=self.requests_table,
-            Key=to_item({"pk": f"REPLAY#{replay_id}", "sk": "REQUEST"}),
+            Key=to_item(row_key(replay_pk(replay_id), REQUEST_SK)),
             ConsistentRead=True,
         ).get("Item")
         return ReplayRow.of(from_item(item)) if item else None
@@ -149,7 +147,7 @@ class ReplayStore:
             try:
                 self.dynamodb.delete_item(
                     TableName=self.incidents_table,
-                    Key=to_item({"pk": f"INCIDENT#{row.incident_id}", "sk": SLOT_SK}),
+                    Key=to_item(incident_key(row.incident_id, REPLAY_SLOT_SK)),
                     ConditionExpression="replay_id = :id",
                     ExpressionAttributeValues=to_item({":id": row.replay_id}),
                 )
@@ -175,7 +173,7 @@ class ReplayStore:
         try:
             self.dynamodb.update_item(
                 TableName=self.requests_table,
-                Key=to_item({"pk": f"REPLAY#{replay_id}", "sk": "REQUEST"}),
+                Key=to_item(row_key(replay_pk(replay_id), REQUEST_SK)),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames={**names, "#s": "status"},

@@ -19,6 +19,7 @@ from opsrunbook_dagster.stores.queue import PENDING_INDEX, queued
 from opsrunbook_dagster.stores.resubmission import PENDING, resubmit
 from opsrunbook_dagster.stores.run_status import RESUBMITTABLE, allowed_from
 from opsrunbook_dagster.stores.serialization import from_item, projection, to_item
+from opsrunbook_dagster.stores.table_keys import META_SK, REQUEST_SK, event_pk, incident_key, row_key, run_sk
 
 __all__ = ["PENDING", "PENDING_INDEX", "RequestRow", "RequestStore", "SubmitOutcome", "from_item", "to_item"]
 
@@ -60,8 +61,8 @@ class RequestStore:
     dynamodb: Any
     requests_table: str
     incidents_table: str
-    #: Sort key of queued rows ("REQUEST" for incident requests, "EVENT" for GitHub deliveries).
-    row_sk: str = "REQUEST"
+    #: Sort key of queued rows (``REQUEST_SK`` here; ``DeliveryStore`` has its own).
+    row_sk: str = REQUEST_SK
 
     def submit(self, event: IncidentEventV1, now: datetime | None = None) -> SubmitOutcome:
         """Idempotent on ``event_id``: request row + incident META/RUN rows, all or nothing."""
@@ -71,8 +72,7 @@ class RequestStore:
         incident_id, run_id = event.resolved_incident_id, event.run_id
         key = partition_key(incident_id, run_id)
         request_item = {
-            "pk": f"EVENT#{event.event_id}",
-            "sk": "REQUEST",
+            **row_key(event_pk(event.event_id), REQUEST_SK),
             "kind": "collect",
             "event_id": event.event_id,
             "incident_id": incident_id,
@@ -85,8 +85,7 @@ class RequestStore:
             "body_sha256": digest,
         }
         run_item = {
-            "pk": f"INCIDENT#{incident_id}",
-            "sk": f"RUN#{run_id}",
+            **incident_key(incident_id, run_sk(run_id)),
             "run_id": run_id,
             "event_id": event.event_id,
             "partition_key": key,
@@ -110,7 +109,7 @@ class RequestStore:
                 ]
             )
         except self.dynamodb.exceptions.TransactionCanceledException:
-            existing = self.get(f"EVENT#{event.event_id}")
+            existing = self.request(event.event_id)
             if existing is None:
                 raise
             same = existing.raw.get("body_sha256") == digest
@@ -139,7 +138,7 @@ class RequestStore:
     ) -> dict[str, Any]:
         return {
             "TableName": self.incidents_table,
-            "Key": to_item({"pk": f"INCIDENT#{incident_id}", "sk": "META"}),
+            "Key": to_item(incident_key(incident_id, META_SK)),
             "UpdateExpression": (
                 "SET created_at = if_not_exists(created_at, :now), updated_at = :now, service = :service, "
                 "environment = :env, severity = :sev, latest_run_id = :run, #s = :status, title = :title, "
@@ -165,7 +164,7 @@ class RequestStore:
         """The row (only ``fields`` when given: the stored request body is up to 256 KB)."""
         item = self.dynamodb.get_item(
             TableName=self.requests_table,
-            Key=to_item({"pk": pk, "sk": self.row_sk}),
+            Key=to_item(row_key(pk, self.row_sk)),
             ConsistentRead=True,
             **projection(fields),
         ).get("Item")
@@ -175,6 +174,10 @@ class RequestStore:
         return RequestRow(
             pk=pk, status=str(raw.get("status", "")), created_at=str(raw.get("created_at", "")), raw=raw
         )
+
+    def request(self, event_id: str, fields: tuple[str, ...] | None = None) -> RequestRow | None:
+        """The incident request row of ``event_id``."""
+        return self.get(event_pk(event_id), fields)
 
     def pending(self, limit: int = 100) -> list[RequestRow]:
         """Rows waiting for the sensor, oldest first."""
@@ -206,7 +209,7 @@ class RequestStore:
         try:
             self.dynamodb.update_item(
                 TableName=self.requests_table,
-                Key=to_item({"pk": pk, "sk": self.row_sk}),
+                Key=to_item(row_key(pk, self.row_sk)),
                 UpdateExpression="SET scheduled_at = :now, updated_at = :now",
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
@@ -252,7 +255,7 @@ class RequestStore:
         try:
             self.dynamodb.update_item(
                 TableName=self.requests_table,
-                Key=to_item({"pk": pk, "sk": self.row_sk}),
+                Key=to_item(row_key(pk, self.row_sk)),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,

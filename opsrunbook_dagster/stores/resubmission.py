@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from opsrunbook_dagster.stores.run_status import RESUBMITTABLE
 from opsrunbook_dagster.stores.serialization import to_item
+from opsrunbook_dagster.stores.table_keys import META_SK, incident_key, row_key, run_sk
 
 PENDING = "pending"
 
@@ -45,7 +46,7 @@ def resubmit(store: RequestStore, existing: RequestRow, moment: str) -> bool:
     try:
         store.dynamodb.update_item(
             TableName=store.requests_table,
-            Key=to_item({"pk": existing.pk, "sk": store.row_sk}),
+            Key=to_item(row_key(existing.pk, store.row_sk)),
             UpdateExpression=(
                 "SET #s = :req, #q = :pending, submission = :n, updated_at = :now, "
                 "resubmitted_at = :now REMOVE reason"
@@ -65,7 +66,7 @@ def resubmit(store: RequestStore, existing: RequestRow, moment: str) -> bool:
     except store.dynamodb.exceptions.ConditionalCheckFailedException:
         return False
     incident_id, run_id = str(existing.raw.get("incident_id")), str(existing.raw.get("run_id"))
-    for sk in (f"RUN#{run_id}", "META"):
+    for sk in (run_sk(run_id), META_SK):
         _reset_incident_row(store, incident_id, sk, run_id, submission, moment)
     return True
 
@@ -76,13 +77,13 @@ def _reset_incident_row(
     statuses = {f":r{i}": s for i, s in enumerate(sorted(RESUBMITTABLE))}
     condition = f"#s IN ({', '.join(statuses)})"
     values: dict[str, Any] = {":req": "REQUESTED", ":now": moment, ":n": submission, **statuses}
-    if sk == "META":  # only when this run is still the incident's latest
+    if sk == META_SK:  # only when this run is still the incident's latest
         condition += " AND latest_run_id = :run"
         values[":run"] = run_id
     try:
         store.dynamodb.update_item(
             TableName=store.incidents_table,
-            Key=to_item({"pk": f"INCIDENT#{incident_id}", "sk": sk}),
+            Key=to_item(incident_key(incident_id, sk)),
             UpdateExpression="SET #s = :req, updated_at = :now, submission = :n REMOVE reason",
             ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status"},

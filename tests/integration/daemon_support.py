@@ -6,10 +6,14 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from opsrunbook_dagster.cli.stack import REPO_ROOT, stop_group
+from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 #: What the sensor daemon logs each time it evaluates a sensor.
 TICK_LINE = "Checking for new runs for sensor: "
@@ -55,3 +59,36 @@ class DaemonProcess:
 
     def stop(self) -> None:
         stop_group(self.process)
+
+
+Store = TypeVar("Store", bound=RequestStore)
+
+
+def ticks_after_read(store: Store, other_tick: Callable[[], object]) -> Store:
+    """Daemon A's ``store``: right after A's next read of the queue, daemon B's whole tick runs (the
+    window two daemons of a rolling deploy race in), once."""
+    read = store.pending
+    pending_tick: list[Callable[[], object]] = [other_tick]
+
+    def pending(limit: int = 100) -> list[RequestRow]:
+        rows = read(limit)
+        while pending_tick:
+            pending_tick.pop()()
+        return rows
+
+    setattr(store, "pending", pending)  # noqa: B010 (an instance attribute over the method)
+    return store
+
+
+@dataclass
+class DaemonView:
+    """What a sensor asks of its ``aws`` resource (``deps()``): the shared deps with some of daemon
+    A's stores in place of theirs (the cached properties, filled in ahead)."""
+
+    shared: PipelineDeps
+    stores: dict[str, RequestStore]
+
+    def deps(self) -> PipelineDeps:
+        deps = PipelineDeps(target=self.shared.target, names=self.shared.names)
+        vars(deps).update(self.stores)
+        return deps

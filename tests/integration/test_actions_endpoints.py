@@ -15,7 +15,7 @@ from contracts.ids import partition_key
 from opsrunbook_dagster.actions.factory import RuntimeOptions
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.clients.config import load_action_config
-from opsrunbook_dagster.defs import outputs_assets
+from opsrunbook_dagster.defs.incidents import outputs_assets
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.jira import JiraFake

@@ -12,7 +12,7 @@ import pytest
 
 from contracts.ids import partition_key
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs import evidence_assets, outputs_assets
+from opsrunbook_dagster.defs.incidents import evidence_assets, outputs_assets
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.fakes.base import FakeServer
 from opsrunbook_dagster.fakes.github import GitHubFake

@@ -17,7 +17,7 @@ from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
 
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.cli.sandbox_cmd import client_env
-from opsrunbook_dagster.defs.sensors import INCIDENT_TAG
+from opsrunbook_dagster.defs.incidents.sensors import INCIDENT_TAG
 from opsrunbook_dagster.sandbox.postgres import libpq_url
 from opsrunbook_dagster.sandbox.server import SandboxServer
 

@@ -12,7 +12,7 @@ from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs import checks, evidence_assets, outputs_assets
+from opsrunbook_dagster.defs.incidents import checks, evidence_assets, outputs_assets
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.scenario import load_scenario

@@ -14,12 +14,15 @@ from fastapi.testclient import TestClient
 from contracts.github import PRFixPlanV1
 from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs.pr_review import pr_fix_plan, pr_review_event, pr_review_sensor
+from opsrunbook_dagster.defs.pr_review.assets import pr_fix_plan, pr_review_event
+from opsrunbook_dagster.defs.pr_review.sensors import pr_review_sensor
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.server import SandboxServer
+from opsrunbook_dagster.stores.deliveries import DeliveryStore
 from tests.conftest import isolated
 from tests.integration.api_support import settings_for
+from tests.integration.daemon_support import DaemonView, ticks_after_read
 from tests.integration.test_api_webhooks import deliver
 
 pytestmark = pytest.mark.integration
@@ -142,3 +145,39 @@ def test_pr_review_runs_per_tick_are_capped(
     with dg.DagsterInstance.ephemeral() as instance:
         tick = pr_review_sensor(dg.build_sensor_context(instance=instance, resources={"aws": resource}))
     assert len(tick.run_requests or []) == 2  # type: ignore[union-attr]
+
+
+def test_a_tick_that_loses_the_claim_to_another_daemon_requests_nothing(
+    sandbox: SandboxServer, client: TestClient, deps: PipelineDeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the PR review sensor ignored a failed REQUESTED → SCHEDULED write and requested the
+    run anyway, so two daemons could both request one delivery (the incident queue's rule now
+    holds for both: a claim lost means no request)."""
+    monkeypatch.setenv("OPSRUNBOOK_PR_REVIEW_RUNS_PER_TICK", "50")
+    delivery = str(uuid.uuid4())
+    payload = _review_comment("```suggestion\ntimeout: 9s\n```", "opsrunbook/incident-inc-race")
+    assert deliver(client, "pull_request_review_comment", payload, delivery_id=delivery).status_code == 202
+    resource = OpsRunbookAws(
+        endpoint_url=sandbox.endpoint_url, table_prefix=PREFIX, evidence_bucket=f"{PREFIX}evidence"
+    )
+    theirs: list[dg.SensorResult] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+
+        def other_tick() -> None:
+            context = dg.build_sensor_context(instance=instance, resources={"aws": resource})
+            theirs.append(pr_review_sensor(context))  # type: ignore[arg-type]
+
+        store = ticks_after_read(
+            DeliveryStore(
+                deps.client("dynamodb"), deps.names.pr_review_requests_table, deps.names.incidents_table
+            ),
+            other_tick,
+        )
+        view = DaemonView(deps, {"pr_reviews": store})
+        context = dg.build_sensor_context(instance=instance, resources={"aws": view})
+        mine = pr_review_sensor(context)
+    assert isinstance(mine, dg.SensorResult) and len(theirs) == 1
+    assert delivery in [r.run_key for r in theirs[0].run_requests or []]
+    assert delivery not in [r.run_key for r in mine.run_requests or []]
+    row = deps.pr_reviews.delivery(delivery)
+    assert row is not None and row.status == "SCHEDULED"

@@ -8,13 +8,13 @@ import pytest
 
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.defs.run_status_sensors import (
+from opsrunbook_dagster.defs.incidents.run_status_sensors import (
     incident_run_canceled,
     incident_run_failed,
     incident_run_started,
 )
-from opsrunbook_dagster.defs.sensors import incident_request_sensor
+from opsrunbook_dagster.defs.incidents.sensors import incident_request_sensor
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.server import SandboxServer
 from tests.conftest import aws_resource, isolated

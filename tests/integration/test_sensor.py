@@ -4,8 +4,6 @@ concurrent inserts, rejections, heartbeats, two daemons at once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -13,11 +11,12 @@ import pytest
 
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
+from opsrunbook_dagster.defs.incidents.sensors import incident_request_sensor
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.defs.sensors import incident_request_sensor
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore, to_item
+from opsrunbook_dagster.stores.requests_table import RequestStore, to_item
 from tests.conftest import aws_resource, isolated
+from tests.integration.daemon_support import DaemonView, ticks_after_read
 
 pytestmark = pytest.mark.integration
 PREFIX = "sensor-"
@@ -210,47 +209,18 @@ def test_two_daemons_ticking_at_once_request_each_row_once(
     assert mine == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
 
 
-@dataclass
-class _OtherDaemonTicksAfterRead(RequestStore):
-    """Daemon A's request store: right after A reads the queue, daemon B's whole tick runs (the
-    window two daemons of a rolling deploy race in), once."""
-
-    other_tick: Callable[[], object] | None = None
-
-    def pending(self, limit: int = 100) -> list[RequestRow]:
-        rows = super().pending(limit)
-        tick, self.other_tick = self.other_tick, None
-        if tick is not None:
-            tick()
-        return rows
-
-
-@dataclass
-class _DaemonA:
-    """What the sensor asks of its ``aws`` resource (``deps()``), with daemon A's request store."""
-
-    store: RequestStore
-    shared: PipelineDeps
-
-    def deps(self) -> PipelineDeps:
-        deps = PipelineDeps(target=self.shared.target, names=self.shared.names)
-        vars(deps)["requests"] = self.store  # the cached property, filled in ahead
-        return deps
-
-
 def _losing_tick(
     deps: PipelineDeps, instance: dg.DagsterInstance, resource: OpsRunbookAws
 ) -> tuple[dg.SensorResult, list[dg.SensorResult]]:
     """Daemon A's tick with daemon B's tick (on the same instance and table) between A's read of the
     queue and A's claims; returns A's result and B's."""
     theirs: list[dg.SensorResult] = []
-    store = _OtherDaemonTicksAfterRead(
-        deps.client("dynamodb"),
-        deps.names.incident_requests_table,
-        deps.names.incidents_table,
-        other_tick=lambda: theirs.append(_tick(instance, resource)),
+    store = ticks_after_read(
+        RequestStore(deps.client("dynamodb"), deps.names.incident_requests_table, deps.names.incidents_table),
+        lambda: theirs.append(_tick(instance, resource)),
     )
-    context = dg.build_sensor_context(instance=instance, resources={"aws": _DaemonA(store, deps)})
+    view = DaemonView(deps, {"requests": store})
+    context = dg.build_sensor_context(instance=instance, resources={"aws": view})
     mine = incident_request_sensor(context)
     assert isinstance(mine, dg.SensorResult) and len(theirs) == 1
     return mine, theirs
@@ -295,7 +265,7 @@ def test_runs_of_one_incident_share_the_incident_concurrency_tag(
     """An alarm that fires again (new event id, same incident id) gives a second run in the same
     tick; both carry ``opsrunbook/incident`` = the incident id, the key a deployment's
     ``tag_concurrency_limits`` uses to keep them one at a time (the claims make it exactly once)."""
-    from opsrunbook_dagster.defs.sensors import INCIDENT_TAG
+    from opsrunbook_dagster.defs.incidents.sensors import INCIDENT_TAG
 
     first = _event(910)
     again = first.model_copy(update={"event_id": "sensor-evt-0911", "incident_id": "inc-refired-0001"})

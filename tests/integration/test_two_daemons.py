@@ -18,7 +18,7 @@ from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.cli.sandbox_cmd import client_env
 from opsrunbook_dagster.cli.stack import prepare_dagster_home
-from opsrunbook_dagster.defs.sensors import RUN_KEY_TAG
+from opsrunbook_dagster.defs.run_queue import RUN_KEY_TAG
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.server import SandboxServer
 from opsrunbook_dagster.stores.keys import packet_key

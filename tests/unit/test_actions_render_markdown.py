@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.render.markdown import incident_markdown, pr_body
 from opsrunbook_dagster.actions.render.markdown_escape import md_code, md_fence, md_text
-from opsrunbook_dagster.defs.summaries import packet_markdown
+from opsrunbook_dagster.defs.incidents.summaries import packet_markdown
 from tests import factories
 
 HOSTILE = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,3 +235,40 @@ def test_settings_are_built_at_the_edges_only() -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SETTINGS_CLASSES
     ]
     assert offenders == []
+
+
+#: Every DynamoDB key string is built in ``opsrunbook_dagster/stores/table_keys.py``.
+TABLE_KEY_MODULE = "opsrunbook_dagster/stores/table_keys.py"
+TABLE_KEY_LITERAL = re.compile(
+    r"\b(EVENT|RUN|DELIVERY|REPLAY|REPLAYCHECK|INCIDENT|SNAPSHOT|PACKET|ACTIONPLAN|ACTION|ACTIONS"
+    r"|CLAIM|NOTIFIED|SIGNED|PAUSE|HEARTBEAT)#"
+)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the string constants that are docstrings (they may describe the key layout)."""
+    ids = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            for statement in body:
+                if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                    ids.add(id(statement.value))
+    return ids
+
+
+def test_dynamodb_keys_are_built_in_one_module() -> None:
+    offenders = []
+    for path, tree in _python_files():
+        if path == TABLE_KEY_MODULE:
+            continue
+        docstrings = _docstrings(tree)
+        offenders.extend(
+            f"{path}:{node.lineno} {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and TABLE_KEY_LITERAL.search(node.value)
+        )
+    assert offenders == [], f"build DynamoDB keys with {TABLE_KEY_MODULE}"

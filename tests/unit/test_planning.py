@@ -128,7 +128,7 @@ def test_replay_outcome_is_match_diff_or_failed_with_the_reason_and_none_until_e
 def test_oldest_pending_age_is_measured_from_the_oldest_row() -> None:
     from datetime import UTC, datetime
 
-    from opsrunbook_dagster.pipeline.intake import oldest_pending_age_seconds
+    from opsrunbook_dagster.pipeline.request_queue import oldest_pending_age_seconds
     from opsrunbook_dagster.stores.requests_table import RequestRow
 
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from typing import Any
 
 import dagster as dg
 
-from opsrunbook_dagster.defs.jobs import incident_job
+from opsrunbook_dagster.defs.incidents.jobs import incident_job
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.defs.sensors import TAG_PREFIX
+from opsrunbook_dagster.defs.run_queue import TAG_PREFIX
 from opsrunbook_dagster.pipeline.status import RunEnd, attempt_of, canceled_run, failed_run, mark_run
 
 

@@ -4,35 +4,26 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from contracts.canonical import format_datetime
 from opsrunbook_dagster.aws.metrics import MetricPublisher, oldest_pending_datum
-from opsrunbook_dagster.defs.jobs import incident_job
-from opsrunbook_dagster.defs.partitions import incident_runs
+from opsrunbook_dagster.defs.incidents.jobs import incident_job
+from opsrunbook_dagster.defs.incidents.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.pipeline.intake import Launch, oldest_pending_age_seconds, plan_tick
+from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity, take_launches, tick_result
+from opsrunbook_dagster.pipeline.intake import plan_tick
+from opsrunbook_dagster.pipeline.request_queue import oldest_pending_age_seconds
 from opsrunbook_dagster.pipeline.status import reject_request
 from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 BATCH = 100
-#: Runs in flight are capped by ``settings.max_concurrent_runs`` (OPSRUNBOOK_MAX_CONCURRENT_RUNS,
-#: default 6; each is a process); the rest wait in the table.
-IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
-RUN_KEY_TAG = "dagster/run_key"
 #: Name of the request sensor's heartbeat row, and how often it is written.
 SENSOR_HEARTBEAT = "incident_request_sensor"
 HEARTBEAT_SECONDS = 10.0
-TAG_PREFIX = "opsrunbook/"
 #: Every run of one incident carries this tag (= the incident id): the key of the deployment's
 #: ``run_coordinator.config.tag_concurrency_limits`` (one run per incident at a time). The
 #: per-incident claims in the action ledger keep side effects exactly once even without it.
-INCIDENT_TAG = "opsrunbook/incident"
+INCIDENT_TAG = f"{TAG_PREFIX}incident"
 
 
 def run_policy_tags(settings: OpsRunbookSettings) -> dict[str, str]:
@@ -45,18 +36,6 @@ def run_policy_tags(settings: OpsRunbookSettings) -> dict[str, str]:
         "dagster/retry_on_asset_or_op_failure": "true",
         "dagster/max_runtime": str(max(60, settings.run_max_runtime_seconds)),
     }
-
-
-def capacity(instance: dg.DagsterInstance, settings: OpsRunbookSettings) -> int:
-    """Runs that may start now: the in-flight cap less every run in flight (incident, replay and
-    PR-review runs all count; each is a process)."""
-    limit = settings.max_concurrent_runs
-    in_flight = instance.get_runs_count(filters=dg.RunsFilter(statuses=IN_FLIGHT))
-    return max(0, limit - in_flight)
-
-
-def _run_exists(instance: dg.DagsterInstance, run_key: str) -> bool:
-    return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
 def _beat(
@@ -73,22 +52,6 @@ def _beat(
     if metrics is not None:
         metrics.publish(oldest_pending_datum(oldest, now, heartbeats.table))
     return str(now.timestamp())
-
-
-def _claim(store: RequestStore, launch: Launch, wait: float) -> bool:
-    """Take the row for this tick: REQUESTED → SCHEDULED, or, for a row already SCHEDULED whose run
-    never appeared (a lost tick), re-take it once its schedule is ``wait`` seconds old. Both
-    are conditional writes, so of two daemons ticking at once exactly one requests the run."""
-    now = datetime.now(UTC)
-    if not launch.resumed:
-        return store.transition(
-            launch.row_pk,
-            from_status="REQUESTED",
-            to_status="SCHEDULED",
-            dequeue=False,
-            scheduled_at=format_datetime(now),
-        )
-    return store.reclaim(launch.row_pk, launch.scheduled_at, now, stale_after_seconds=wait)
 
 
 @dg.sensor(job=incident_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -110,33 +73,12 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
     for pk, reason in plan.rejections:
         reject_request(deps, pk, reason)
         context.log.warning(f"rejected {pk}: {reason}")
-    requests: list[dg.RunRequest] = []
     slots = capacity(context.instance, settings)
+    launches = take_launches(context.instance, store, plan, slots=slots, settings=settings)
     policy = run_policy_tags(settings)
-    for launch in plan.launches:
-        if launch.resumed and _run_exists(context.instance, launch.run_key):
-            store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
-            continue
-        if len(requests) >= slots:
-            continue  # backpressure: stays pending (and in order) until runs finish
-        if not _claim(store, launch, settings.reschedule_after_seconds):
-            continue  # another tick (a second daemon during a rolling deploy) has this row
-        requests.append(
-            dg.RunRequest(
-                run_key=launch.run_key,
-                partition_key=launch.partition_key,
-                tags={
-                    **policy,
-                    INCIDENT_TAG: launch.incident_id,
-                    f"{TAG_PREFIX}incident_id": launch.incident_id,
-                    f"{TAG_PREFIX}run_id": launch.run_id,
-                    f"{TAG_PREFIX}event_id": launch.event_id,
-                },
-            )
-        )
-    keys = sorted({r.partition_key for r in requests if r.partition_key})
-    return dg.SensorResult(
+    return tick_result(
+        launches,
+        incident_runs,
+        tags=lambda launch: {**policy, INCIDENT_TAG: launch.subject["incident_id"]},
         cursor=cursor,
-        run_requests=requests,
-        dynamic_partitions_requests=[incident_runs.build_add_request(keys)] if keys else [],
     )

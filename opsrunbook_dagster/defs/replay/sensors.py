@@ -8,9 +8,9 @@ on the replay tag to follow them. Replay runs share the in-flight cap with incid
 
 import dagster as dg
 
-from opsrunbook_dagster.defs.outputs_assets import action_plan, incident_packet
+from opsrunbook_dagster.defs.incidents.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.defs.sensors import TAG_PREFIX, capacity
+from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
@@ -52,7 +52,7 @@ def _advance(
     runs = _runs(context.instance, row)
     checks = {
         (str(c["run_id"]), str(c["kind"])): bool(c.get("match"))
-        for c in deps.incidents.rows(row.incident_id, f"REPLAYCHECK#{row.replay_id}#")
+        for c in deps.incidents.replay_checks(row.incident_id, row.replay_id)
     }
     outcome = replay_outcome(run_ids, runs, checks)
     if outcome is not None:
@@ -81,11 +81,7 @@ def replay_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAw
     deps = aws.deps()
 
     def completed(incident_id: str) -> list[str]:
-        return [
-            str(r["run_id"])
-            for r in deps.incidents.rows(incident_id, "RUN#")
-            if r.get("status") == "SUCCEEDED"
-        ]
+        return [str(r["run_id"]) for r in deps.incidents.runs(incident_id) if r.get("status") == "SUCCEEDED"]
 
     replays, rejections = plan_replays(deps.replays.queued(PENDING_QUEUE), completed)
     for row, reason in rejections:

@@ -8,7 +8,7 @@ import dagster as dg
 from contracts.evidence import COLLECTORS, MetricsEvidenceV1
 from opsrunbook_dagster.charts.series_table import COLUMNS, series_rows
 from opsrunbook_dagster.collectors.errors import THROTTLING_CODES
-from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
+from opsrunbook_dagster.defs.incidents.partitions import ids_of, incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.collect import CollectedEvidence, collect_all, load_request
 from opsrunbook_dagster.pipeline.status import mark_run

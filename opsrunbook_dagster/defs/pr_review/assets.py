@@ -1,4 +1,5 @@
-"""The PR review cycle: pr-review-requests rows → pr_reviews partitions → pr_review_event → pr_fix_plan."""
+"""The PR review cycle's assets: pr_reviews partitions (one per delivery) → pr_review_event →
+pr_fix_plan, run by pr_review_job."""
 
 from typing import Any
 
@@ -6,8 +7,7 @@ import dagster as dg
 
 from contracts.canonical import canonical_json
 from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
-from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.pipeline.status import forward
+from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
 
 GROUP = "pr_review"
@@ -22,7 +22,7 @@ def _keys(delivery_id: str) -> tuple[str, str]:
 def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
     """The normalized review event of one webhook delivery (github_pr_review_event.v1)."""
     deps = aws.deps()
-    row = deps.pr_reviews.get(f"DELIVERY#{context.partition_key}")
+    row = deps.pr_reviews.delivery(context.partition_key)
     if row is None:
         raise dg.Failure(f"no stored delivery {context.partition_key}")
     event = GitHubPRReviewEventV1.model_validate_json(row.body)
@@ -55,7 +55,7 @@ def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.Mat
             event.repo, event.pr_number, stopped=stopped, by=event.author_login, delivery_id=event.delivery_id
         )
     stored = deps.objects.put_json(plan_key, plan)
-    forward(deps.pr_reviews, f"DELIVERY#{context.partition_key}", "SUCCEEDED", decision=plan.decision.value)
+    deps.pr_reviews.forward(context.partition_key, "SUCCEEDED", decision=plan.decision.value)
     metadata: dict[str, Any] = {
         "s3_uri": dg.MetadataValue.url(stored.uri),
         "decision": plan.decision.value,
@@ -71,34 +71,3 @@ pr_review_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Normalize a review delivery and plan follow-up edits on the PR.",
 )
-
-
-@dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
-def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
-    """Each stored delivery becomes one partition and one run (run_key = delivery id)."""
-    store = aws.deps().pr_reviews
-    requests = []
-    # at most this many runs per tick: a burst of review comments queues in the table instead of
-    # flooding the run queue
-    for row in store.pending(limit=deployment_settings().runs_per_review_tick()):
-        delivery_id = row.pk.split("#", 1)[-1]
-        try:
-            GitHubPRReviewEventV1.model_validate_json(row.body)
-        except ValueError as exc:
-            store.transition(
-                row.pk, from_status=None, to_status="REJECTED", dequeue=True, reason=str(exc)[:500]
-            )
-            continue
-        if row.status == "SCHEDULED" and context.instance.get_run_ids(
-            filters=dg.RunsFilter(tags={"dagster/run_key": delivery_id}), limit=1
-        ):
-            store.transition(row.pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
-            continue
-        if row.status == "REQUESTED":
-            store.transition(row.pk, from_status="REQUESTED", to_status="SCHEDULED", dequeue=False)
-        requests.append(dg.RunRequest(run_key=delivery_id, partition_key=delivery_id))
-    keys = [r.partition_key for r in requests if r.partition_key]
-    return dg.SensorResult(
-        run_requests=requests,
-        dynamic_partitions_requests=[pr_reviews.build_add_request(keys)] if keys else [],
-    )

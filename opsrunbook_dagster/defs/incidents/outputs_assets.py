@@ -12,11 +12,11 @@ import dagster as dg
 from contracts.actions import ActionPlanV1, ActionStatus
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.actions.render.oncall_summary import InlineChart, oncall_markdown, packet_api_links
-from opsrunbook_dagster.defs import checks
-from opsrunbook_dagster.defs.evidence_assets import EVIDENCE_KEYS, GROUP
-from opsrunbook_dagster.defs.partitions import ids_of, incident_runs
+from opsrunbook_dagster.defs.incidents import checks
+from opsrunbook_dagster.defs.incidents.evidence_assets import EVIDENCE_KEYS, GROUP
+from opsrunbook_dagster.defs.incidents.partitions import ids_of, incident_runs
+from opsrunbook_dagster.defs.incidents.summaries import packet_markdown, plan_markdown
 from opsrunbook_dagster.defs.resources import ActionSettings, OpsRunbookAws, deployment_settings
-from opsrunbook_dagster.defs.summaries import packet_markdown, plan_markdown
 from opsrunbook_dagster.pipeline.charts import ChartsOutcome, chart_stage
 from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.deps import PipelineDeps

@@ -1,36 +1,32 @@
-"""GitHub deliveries: one row per delivery id in the pr-review-requests table, written at most once."""
+"""GitHub deliveries: one row per delivery id in the pr-review-requests table, written at most once,
+queued for the PR review sensor with the same mechanics as incident requests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from contracts.canonical import canonical_json, format_datetime, sha256_hex
 from contracts.github import GitHubPRReviewEventV1
-from opsrunbook_dagster.stores.requests_table import PENDING, from_item, to_item
-
-
-def delivery_pk(delivery_id: str) -> str:
-    return f"DELIVERY#{delivery_id}"
+from opsrunbook_dagster.stores.requests_table import PENDING, RequestRow, RequestStore
+from opsrunbook_dagster.stores.serialization import to_item
+from opsrunbook_dagster.stores.table_keys import DELIVERY_SK, delivery_pk, row_key, signed_body_pk
 
 
 @dataclass
-class DeliveryService:
-    dynamodb: Any
-    table: str
+class DeliveryStore(RequestStore):
+    row_sk: str = DELIVERY_SK
 
     def record(self, event: GitHubPRReviewEventV1, signed_sha256: str | None = None) -> bool:
         """Store the normalized event for the sensor; False if this delivery id was already stored,
         or (``signed_sha256``) the same signed body was, under any delivery id.
 
         ``X-GitHub-Delivery`` is not covered by the signature: a captured delivery replayed with a
-        fresh id would otherwise be a new request. A ``SIGNED#<sha256 of the raw body>`` row is
-        written in the same transaction (it has no ``queue``, so the sensor never sees it)."""
+        fresh id would otherwise be a new request. A ``signed_body_pk`` row is written in the same
+        transaction (it has no ``queue``, so the sensor never sees it)."""
         body = canonical_json(event).decode("utf-8")
         item = {
-            "pk": delivery_pk(event.delivery_id),
-            "sk": "EVENT",
+            **row_key(delivery_pk(event.delivery_id), DELIVERY_SK),
             "kind": "github_pr_review",
             "delivery_id": event.delivery_id,
             "event": event.event.value,
@@ -44,7 +40,7 @@ class DeliveryService:
             "body_sha256": sha256_hex(body.encode("utf-8")),
         }
         put = {
-            "TableName": self.table,
+            "TableName": self.requests_table,
             "Item": to_item(item),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
@@ -54,14 +50,14 @@ class DeliveryService:
             except self.dynamodb.exceptions.ConditionalCheckFailedException:
                 return False
             return True
-        guard = {"pk": f"SIGNED#{signed_sha256}", "sk": "EVENT", "delivery_id": event.delivery_id}
+        guard = {**row_key(signed_body_pk(signed_sha256), DELIVERY_SK), "delivery_id": event.delivery_id}
         try:
             self.dynamodb.transact_write_items(
                 TransactItems=[
                     {"Put": put},
                     {
                         "Put": {
-                            "TableName": self.table,
+                            "TableName": self.requests_table,
                             "Item": to_item(guard),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
@@ -72,10 +68,17 @@ class DeliveryService:
             return False
         return True
 
-    def get(self, delivery_id: str) -> dict[str, Any] | None:
-        item = self.dynamodb.get_item(
-            TableName=self.table,
-            Key=to_item({"pk": delivery_pk(delivery_id), "sk": "EVENT"}),
-            ConsistentRead=True,
-        ).get("Item")
-        return from_item(item) if item else None
+    def delivery(self, delivery_id: str) -> RequestRow | None:
+        """The stored row of one delivery."""
+        return self.get(delivery_pk(delivery_id))
+
+    def forward(self, delivery_id: str, status: str, **extra: object) -> bool:
+        """Move the delivery's row forward to ``status`` (and off the queue)."""
+        return self.transition(
+            delivery_pk(delivery_id),
+            from_status=None,
+            to_status=status,
+            dequeue=True,
+            forward_only=True,
+            **extra,
+        )

@@ -1,0 +1,31 @@
+"""The incident feature's Dagster definitions (resources are shared: see ``opsrunbook_dagster/definitions.py``)."""
+
+import dagster as dg
+
+from opsrunbook_dagster.defs.incidents.evidence_assets import incident_evidence
+from opsrunbook_dagster.defs.incidents.jobs import incident_job
+from opsrunbook_dagster.defs.incidents.outputs_assets import (
+    action_plan,
+    action_results,
+    evidence_snapshot,
+    incident_packet,
+)
+from opsrunbook_dagster.defs.incidents.run_status_sensors import (
+    incident_run_canceled,
+    incident_run_failed,
+    incident_run_started,
+    incident_run_succeeded,
+)
+from opsrunbook_dagster.defs.incidents.sensors import incident_request_sensor
+
+definitions = dg.Definitions(
+    assets=[incident_evidence, evidence_snapshot, incident_packet, action_plan, action_results],
+    jobs=[incident_job],
+    sensors=[
+        incident_request_sensor,
+        incident_run_started,
+        incident_run_succeeded,
+        incident_run_failed,
+        incident_run_canceled,
+    ],
+)

@@ -1,0 +1,114 @@
+"""The request queue a sensor drains: rows waiting in a table become runs, each exactly once.
+
+Shared by incident requests (``intake.plan_tick``) and GitHub review deliveries
+(``intake.plan_review_tick``); the Dagster sensors are thin adapters over ``take``. A tick:
+
+1. reads the queued rows (``RequestStore.pending``) and plans them: a ``Launch`` per valid row,
+   a rejection (with the reason) per invalid one;
+2. ``take``: a row already SCHEDULED whose run exists leaves the queue (de-duplication by run key);
+   at most ``slots`` rows are taken per tick, the rest stay queued in order; each row is claimed
+   by a conditional write first (REQUESTED → SCHEDULED, or a stale SCHEDULED re-taken), so of two
+   daemons ticking at once exactly one requests the run, and a claim lost means no request.
+
+A row leaves the queue when its run ends (``status.forward``) or is rejected. No Dagster here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from contracts.canonical import format_datetime
+from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One run to request for a queued row."""
+
+    row_pk: str
+    partition_key: str
+    #: Dagster run key (de-duplicates the run): for incident requests the partition key, suffixed
+    #: with the submission number after a resubmission (a new attempt must not be swallowed).
+    run_key: str
+    #: True when the row was already SCHEDULED (a re-request after a lost tick).
+    resumed: bool
+    #: When the row was SCHEDULED (None for a new row): a re-request waits until this is stale.
+    scheduled_at: str | None = None
+    #: What the run is about (e.g. incident_id, run_id, event_id), carried as its tags.
+    subject: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: RequestRow, partition_key: str, run_key: str, **subject: str) -> Launch:
+        scheduled_at = row.raw.get("scheduled_at")
+        return cls(
+            row_pk=row.pk,
+            partition_key=partition_key,
+            run_key=run_key,
+            resumed=row.status == "SCHEDULED",
+            scheduled_at=str(scheduled_at) if scheduled_at else None,
+            subject=subject,
+        )
+
+
+@dataclass
+class TickPlan:
+    launches: list[Launch] = field(default_factory=list)
+    #: (row pk, reason) of rows that can never run.
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def claim(
+    store: RequestStore, launch: Launch, stale_after_seconds: float, clock: Callable[[], datetime] = _now
+) -> bool:
+    """Take the row for this tick: REQUESTED → SCHEDULED, or, for a row already SCHEDULED whose run
+    never appeared (a lost tick), re-take it once its schedule is ``stale_after_seconds`` old. Both
+    are conditional writes: False when another tick (a second daemon) has the row."""
+    now = clock()
+    if not launch.resumed:
+        return store.transition(
+            launch.row_pk,
+            from_status="REQUESTED",
+            to_status="SCHEDULED",
+            dequeue=False,
+            scheduled_at=format_datetime(now),
+        )
+    return store.reclaim(launch.row_pk, launch.scheduled_at, now, stale_after_seconds=stale_after_seconds)
+
+
+def take(
+    store: RequestStore,
+    launches: list[Launch],
+    *,
+    slots: int,
+    run_exists: Callable[[str], bool],
+    stale_after_seconds: float,
+    clock: Callable[[], datetime] = _now,
+) -> list[Launch]:
+    """The launches this tick requests (see the module docstring); ``run_exists(run_key)`` asks the
+    orchestrator whether a run with that key was already created."""
+    taken: list[Launch] = []
+    for launch in launches:
+        if launch.resumed and run_exists(launch.run_key):
+            store.transition(launch.row_pk, from_status="SCHEDULED", to_status="SCHEDULED", dequeue=True)
+            continue
+        if len(taken) >= slots:
+            continue  # backpressure: stays queued (and in order) until runs finish
+        if not claim(store, launch, stale_after_seconds, clock):
+            continue  # another tick (a second daemon during a rolling deploy) has this row
+        taken.append(launch)
+    return taken
+
+
+def oldest_pending_age_seconds(rows: list[RequestRow], now: datetime) -> float:
+    """Seconds the oldest waiting request has waited (0 with none): what an operator alarms on."""
+    created = [r.created_at for r in rows if r.created_at]
+    if not created:
+        return 0.0
+    oldest = datetime.fromisoformat(min(created).replace("Z", "+00:00"))
+    return round(max(0.0, (now - oldest).total_seconds()), 3)
