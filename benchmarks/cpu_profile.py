@@ -54,7 +54,7 @@ DAEMON = (
 )
 CODE_SERVER = (
     ("incident_request_sensor", ("incident_request_sensor (",)),
-    ("run-status sensors", ("incident_run_", "run_status_sensor", "_wrapped_fn", "RunStatusSensor")),
+    ("run-status sensor", ("incident_run_status_sensor (", "run_status_sensor.py", "RunStatusSensor")),
     ("other sensors", ("replay_request_sensor (", "pr_review_sensor (")),
     ("sensor framework (event log reads)", ("sensor",)),
     ("execution plan for new runs", ("ExecutionPlan", "execution_plan")),

@@ -3,16 +3,14 @@ and a resubmission after a failure that starts a new attempt instead of returnin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dagster as dg
 import pytest
 
 from contracts.incident_event import IncidentEventV1
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.defs.incidents.run_status_sensors import (
-    incident_run_canceled,
-    incident_run_failed,
-    incident_run_started,
-)
+from opsrunbook_dagster.defs.incidents.run_status_sensor import incident_run_status_sensor
 from opsrunbook_dagster.defs.incidents.sensors import incident_request_sensor
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
@@ -55,7 +53,7 @@ def broken_step() -> None:
     raise RuntimeError("GetQueryResults timed out after 3 attempts")
 
 
-@dg.job
+@dg.job(name="incident_job")  # the sensor writes back the incident job's runs only
 def failing_job() -> None:
     broken_step()
 
@@ -65,36 +63,38 @@ def fine_step() -> None:
     return None
 
 
-@dg.job
+@dg.job(name="incident_job")
 def fine_job() -> None:
     fine_step()
 
 
-def _fail(instance: dg.DagsterInstance, event: IncidentEventV1, **tags: str) -> dg.RunFailureSensorContext:
+def _tick(instance: dg.DagsterInstance, resource: OpsRunbookAws, cursor: str | None) -> str:
+    """One tick of the write-back sensor, as the daemon runs it; returns its cursor."""
+    context = dg.build_sensor_context(instance=instance, resources={"aws": resource}, cursor=cursor)
+    result = incident_run_status_sensor(context)
+    assert isinstance(result, dg.SensorResult) and result.cursor
+    return result.cursor
+
+
+def _written_back(
+    deps: PipelineDeps,
+    resource: OpsRunbookAws,
+    event: IncidentEventV1,
+    act: Callable[[dg.DagsterInstance], object],
+) -> dict:
+    """The incident run row after ``act`` on a fresh instance and one sensor tick after it."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        cursor = _tick(instance, resource, None)
+        act(instance)
+        _tick(instance, resource, cursor)
+    return _run_row(deps, event)
+
+
+def _fail(instance: dg.DagsterInstance, event: IncidentEventV1, **tags: str) -> None:
     result = failing_job.execute_in_process(
         instance=instance, tags=_tags(event, **tags), raise_on_error=False
     )
-    run = instance.get_run_by_id(result.run_id)
-    assert run is not None
-    failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
-    return dg.build_run_status_sensor_context(
-        sensor_name="incident_run_failed", dagster_event=failure, dagster_instance=instance, dagster_run=run
-    ).for_run_failure()
-
-
-def _status_context(
-    instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, event: dg.DagsterEvent, name: str
-) -> dg.RunStatusSensorContext:
-    run = instance.get_run_by_id(result.run_id)
-    assert run is not None
-    return dg.build_run_status_sensor_context(
-        sensor_name=name, dagster_event=event, dagster_instance=instance, dagster_run=run
-    )
-
-
-def _started(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> dg.RunStatusSensorContext:
-    start = next(e for e in result.all_events if e.event_type_value == "PIPELINE_START")
-    return _status_context(instance, result, start, "incident_run_started")
+    assert not result.success
 
 
 def _run_row(deps: PipelineDeps, event: IncidentEventV1) -> dict:
@@ -108,24 +108,23 @@ def test_a_failure_that_will_be_retried_is_retrying_then_the_last_one_fails_with
 ) -> None:
     event = _submit(deps, 1)
     with dg.instance_for_test(overrides={"run_retries": {"enabled": True, "max_retries": 0}}) as instance:
-        incident_run_failed(_fail(instance, event, **{"dagster/max_retries": "2"}), aws=resource)
+        cursor = _tick(instance, resource, None)
+        _fail(instance, event, **{"dagster/max_retries": "2"})
+        cursor = _tick(instance, resource, cursor)
         row = _run_row(deps, event)
         assert (row["status"], row["attempt"]) == ("RETRYING", 1)
         assert "GetQueryResults timed out" in row["last_error"]
 
-        # the retry starts: RUNNING again, attempt 2
-        retry = fine_job.execute_in_process(
-            instance=instance, tags=_tags(event, **{"dagster/retry_number": "1"})
-        )
-        incident_run_started(_started(instance, retry), aws=resource)
-        assert (_run_row(deps, event)["status"], _run_row(deps, event)["attempt"]) == ("RUNNING", 2)
+        # the retry fails too and will be retried again: RETRYING, attempt 2
+        _fail(instance, event, **{"dagster/max_retries": "2", "dagster/retry_number": "1"})
+        cursor = _tick(instance, resource, cursor)
+        assert (_run_row(deps, event)["status"], _run_row(deps, event)["attempt"]) == ("RETRYING", 2)
 
         # the last allowed attempt fails: FAILED for good, with the reason a person can act on.
         # (Dagster decides will_retry from the run group; a standalone run stands in for the third
         # attempt, so its retry budget is spent by the tag.)
-        incident_run_failed(
-            _fail(instance, event, **{"dagster/max_retries": "0", "dagster/retry_number": "2"}), aws=resource
-        )
+        _fail(instance, event, **{"dagster/max_retries": "0", "dagster/retry_number": "2"})
+        cursor = _tick(instance, resource, cursor)
     row = _run_row(deps, event)
     assert row["status"] == "FAILED" and row["attempt"] == 3
     assert (
@@ -137,11 +136,20 @@ def test_a_failure_that_will_be_retried_is_retrying_then_the_last_one_fails_with
     assert meta is not None and meta["status"] == "FAILED" and meta["attempt"] == 3
 
 
+def test_a_run_that_succeeds_is_succeeded_with_its_attempt(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    event = _submit(deps, 7)
+    retry = _tags(event, **{"dagster/retry_number": "1"})
+    row = _written_back(deps, resource, event, lambda i: fine_job.execute_in_process(instance=i, tags=retry))
+    assert (row["status"], row["attempt"]) == ("SUCCEEDED", 2)
+    request = deps.requests.get(f"EVENT#{event.event_id}")
+    assert request is not None and request.status == "SUCCEEDED"
+
+
 def test_without_retries_a_failure_is_final(deps: PipelineDeps, resource: OpsRunbookAws) -> None:
     event = _submit(deps, 2)
-    with dg.DagsterInstance.ephemeral() as instance:
-        incident_run_failed(_fail(instance, event, **{"dagster/max_retries": "2"}), aws=resource)
-    row = _run_row(deps, event)
+    row = _written_back(deps, resource, event, lambda i: _fail(i, event, **{"dagster/max_retries": "2"}))
     assert row["status"] == "FAILED" and "GetQueryResults" in row["reason"]
 
 
@@ -149,20 +157,33 @@ def test_a_canceled_run_is_written_back_and_never_stays_running(
     deps: PipelineDeps, resource: OpsRunbookAws
 ) -> None:
     event = _submit(deps, 3)
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = fine_job.execute_in_process(instance=instance, tags=_tags(event))
-        incident_run_started(_started(instance, result), aws=resource)
-        assert _run_row(deps, event)["status"] == "RUNNING"
-        canceled = dg.DagsterEvent(
-            event_type_value="PIPELINE_CANCELED",
-            job_name=fine_job.name,
-            message="Run was canceled by the operator",
-        )
-        incident_run_canceled(
-            _status_context(instance, result, canceled, "incident_run_canceled"), aws=resource
-        )
-    row = _run_row(deps, event)
+
+    def cancel(instance: dg.DagsterInstance) -> None:
+        run = instance.create_run_for_job(job_def=fine_job, tags=_tags(event))
+        instance.report_run_canceled(run, message="Run was canceled by the operator")
+
+    row = _written_back(deps, resource, event, cancel)
     assert row["status"] == "CANCELED" and "canceled by the operator" in row["reason"]
+
+
+def test_the_first_tick_starts_after_the_history_and_other_jobs_are_left_alone(
+    deps: PipelineDeps, resource: OpsRunbookAws
+) -> None:
+    """A new sensor does not replay the instance's history; runs of other jobs (replays, PR reviews)
+    carrying the same tags never touch an incident's rows."""
+    before, other = _submit(deps, 5), _submit(deps, 6)
+
+    @dg.job(name="replay_job")
+    def other_job() -> None:
+        broken_step()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        _fail(instance, before)
+        cursor = _tick(instance, resource, None)
+        assert _run_row(deps, before)["status"] == "REQUESTED"
+        other_job.execute_in_process(instance=instance, tags=_tags(other), raise_on_error=False)
+        _tick(instance, resource, cursor)
+    assert _run_row(deps, other)["status"] == "REQUESTED"
 
 
 def test_resubmitting_after_a_failure_starts_a_new_attempt_with_its_own_run_key(
@@ -175,7 +196,9 @@ def test_resubmitting_after_a_failure_starts_a_new_attempt_with_its_own_run_key(
             dg.build_sensor_context(instance=instance, resources={"aws": resource})
         )
         assert [r.run_key for r in first.run_requests or [] if r.partition_key == key] == [key]
-        incident_run_failed(_fail(instance, event), aws=resource)
+        cursor = _tick(instance, resource, None)
+        _fail(instance, event)
+        _tick(instance, resource, cursor)
         assert deps.requests.get(f"EVENT#{event.event_id}").status == "FAILED"  # type: ignore[union-attr]
 
         again = deps.requests.submit(event)

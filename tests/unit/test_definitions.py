@@ -39,10 +39,7 @@ CHECKS = {
 }
 SENSORS = {
     "incident_request_sensor",
-    "incident_run_started",
-    "incident_run_succeeded",
-    "incident_run_failed",
-    "incident_run_canceled",
+    "incident_run_status_sensor",
     "replay_request_sensor",
     "pr_review_sensor",
 }

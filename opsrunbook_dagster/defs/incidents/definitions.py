@@ -10,22 +10,11 @@ from opsrunbook_dagster.defs.incidents.outputs_assets import (
     evidence_snapshot,
     incident_packet,
 )
-from opsrunbook_dagster.defs.incidents.run_status_sensors import (
-    incident_run_canceled,
-    incident_run_failed,
-    incident_run_started,
-    incident_run_succeeded,
-)
+from opsrunbook_dagster.defs.incidents.run_status_sensor import incident_run_status_sensor
 from opsrunbook_dagster.defs.incidents.sensors import incident_request_sensor
 
 definitions = dg.Definitions(
     assets=[incident_evidence, evidence_snapshot, incident_packet, action_plan, action_results],
     jobs=[incident_job],
-    sensors=[
-        incident_request_sensor,
-        incident_run_started,
-        incident_run_succeeded,
-        incident_run_failed,
-        incident_run_canceled,
-    ],
+    sensors=[incident_request_sensor, incident_run_status_sensor],
 )

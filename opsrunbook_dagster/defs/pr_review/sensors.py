@@ -8,7 +8,9 @@ from opsrunbook_dagster.defs.run_queue import take_launches, tick_result
 from opsrunbook_dagster.pipeline.intake import plan_review_tick
 
 
-@dg.sensor(job=pr_review_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+#: a review's follow-up is not latency-bound; every tick costs the code server a fresh instance
+#: (docs/architecture.md, "Sensor ticks"), so this one ticks every other sensor loop
+@dg.sensor(job=pr_review_job, minimum_interval_seconds=10, default_status=dg.DefaultSensorStatus.RUNNING)
 def pr_review_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
     """Each stored delivery becomes one partition and one run (run_key = delivery id), through the
     same request queue as incident requests (claimed first, so two daemons request it once)."""

@@ -73,7 +73,9 @@ def _advance(
 
 @dg.sensor(
     asset_selection=dg.AssetSelection.assets(incident_packet, action_plan),
-    minimum_interval_seconds=1,
+    # a replay is not latency-bound; every tick costs the code server a fresh instance (see
+    # docs/architecture.md, "Sensor ticks"), so this one ticks every other sensor loop
+    minimum_interval_seconds=10,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def replay_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
