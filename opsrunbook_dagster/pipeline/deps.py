@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,6 +54,14 @@ class PipelineDeps:
     @cached_property
     def objects(self) -> ObjectStore:
         return ObjectStore(self.client("s3"), self.names.evidence_bucket)
+
+    def step_scope(self) -> PipelineDeps:
+        """The same clients and stores, with an object store that remembers what one pipeline step
+        writes and reads (``ObjectStore.memoized``): a stage's check reads back the stage's output,
+        the next stage of the step its input, without another GET each."""
+        scoped = copy.copy(self)
+        scoped.__dict__["objects"] = self.objects.memoized()
+        return scoped
 
     @cached_property
     def requests(self) -> RequestStore:

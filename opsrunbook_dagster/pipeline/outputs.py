@@ -42,12 +42,11 @@ def _store_or_compare(
     deps: PipelineDeps, kind: str, key: str, body: bytes, incident_id: str, run_id: str
 ) -> Rebuilt:
     digest = sha256_hex(body)
-    try:
-        existing = deps.objects.get_bytes(key)
-    except ObjectMissing:
-        if deps.objects.put_bytes(key, body).created:
-            return Rebuilt(key=key, sha256=digest, body=body, replayed=False, match=True)
-        existing = deps.objects.get_bytes(key)  # another writer got there first: compare with theirs
+    # written once: the conditional PUT stores it, or leaves what a first build (a replay's
+    # original, a retried step, another writer) stored, to compare with
+    if deps.objects.put_bytes(key, body).created:
+        return Rebuilt(key=key, sha256=digest, body=body, replayed=False, match=True)
+    existing = deps.objects.get_bytes(key)
     if existing == body:
         return Rebuilt(key=key, sha256=digest, body=body, replayed=True, match=True)
     divergent = replay_key(kind, incident_id, run_id, digest)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -46,8 +46,21 @@ class StoredObject:
 
 @dataclass
 class ObjectStore:
+    """``memo``: bytes this store wrote or read, served again without a GET (see ``memoized``)."""
+
     s3: Any
     bucket: str
+    memo: dict[str, bytes] | None = field(default=None, repr=False)
+
+    def memoized(self) -> ObjectStore:
+        """The same bucket, remembering what it writes and reads: for one pipeline step, which reads
+        back what it just wrote (a stage's output, then its check). Objects are written once, so a
+        remembered key holds the stored bytes; a new step starts a new memo and reads S3 again."""
+        return ObjectStore(self.s3, self.bucket, memo={})
+
+    def _remember(self, key: str, body: bytes) -> None:
+        if self.memo is not None:
+            self.memo[key] = body
 
     def put_bytes(
         self,
@@ -73,6 +86,7 @@ class ObjectStore:
                 raise
             existing = self.get_bytes(key)
             return StoredObject(self.bucket, key, sha256_hex(existing), len(existing), created=False)
+        self._remember(key, body)
         return StoredObject(bucket=self.bucket, key=key, sha256=digest, byte_size=len(body))
 
     def append_json(self, key: str, value: Any, next_key: Callable[[int], str]) -> StoredObject:
@@ -90,10 +104,14 @@ class ObjectStore:
         return self.put_bytes(key, canonical_json(value))
 
     def get_bytes(self, key: str, expected_sha256: str | None = None) -> bytes:
-        try:
-            body: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except self.s3.exceptions.NoSuchKey as exc:
-            raise ObjectMissing(f"s3://{self.bucket}/{key} does not exist") from exc
+        body = self.memo.get(key) if self.memo is not None else None
+        if body is None:
+            try:
+                body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except self.s3.exceptions.NoSuchKey as exc:
+                raise ObjectMissing(f"s3://{self.bucket}/{key} does not exist") from exc
+            assert body is not None
+            self._remember(key, body)
         if expected_sha256 is not None and sha256_hex(body) != expected_sha256:
             raise IntegrityError(
                 f"s3://{self.bucket}/{key}: sha256 {sha256_hex(body)[:12]}… != {expected_sha256[:12]}…"
@@ -107,6 +125,8 @@ class ObjectStore:
         return model.model_validate_json(self.get_bytes(key, expected_sha256))
 
     def exists(self, key: str) -> bool:
+        if self.memo is not None and key in self.memo:
+            return True
         try:
             self.s3.head_object(Bucket=self.bucket, Key=key)
         except self.s3.exceptions.ClientError as exc:

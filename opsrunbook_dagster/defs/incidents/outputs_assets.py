@@ -90,7 +90,7 @@ def evidence_snapshot(context: dg.AssetExecutionContext, aws: OpsRunbookAws):  #
     """Manifest binding the run's evidence objects (key, sha256, size, status), top signatures and
     the repository map in force (``OPSRUNBOOK_REPO_MAP``), which the packet resolves owners with."""
     incident_id, run_id = ids_of(context)
-    deps = aws.deps()
+    deps = aws.deps().step_scope()
     if _selected(context, "evidence_snapshot"):
         yield _snapshot(deps, incident_id, run_id)
     if checks.wanted(context, checks.SNAPSHOT_HASHES):
@@ -132,17 +132,16 @@ def incident_packet(context: dg.AssetExecutionContext, aws: OpsRunbookAws):  # t
     """Findings, hypotheses, next actions, owners and limits — every finding cites its evidence.
     The blocking packet_grounded check fails the step (so no plan) when a ref does not resolve."""
     incident_id, run_id = ids_of(context)
-    deps = aws.deps()
+    deps = aws.deps().step_scope()
     if _selected(context, "incident_packet"):
-        yield _packet(context, aws, incident_id, run_id)
+        yield _packet(context, aws, deps, incident_id, run_id)
     if checks.wanted(context, checks.PACKET_GROUNDED):
         yield checks.packet_grounded(deps, incident_id, run_id)
 
 
 def _packet(
-    context: dg.AssetExecutionContext, aws: OpsRunbookAws, incident_id: str, run_id: str
+    context: dg.AssetExecutionContext, aws: OpsRunbookAws, deps: PipelineDeps, incident_id: str, run_id: str
 ) -> dg.MaterializeResult:
-    deps = aws.deps()
     packet, outcome = packet_stage(deps, incident_id, run_id)
     _record_replay(context, aws, "packet", outcome)
     charts = chart_stage(deps, packet)
@@ -205,9 +204,9 @@ def _chart_metadata(charts: ChartsOutcome) -> dict[str, Any]:
 def action_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws, actions: ActionSettings):  # type: ignore[no-untyped-def]
     """Deterministic plan: Jira ticket, Teams card, GitHub PR (confidence-gated), with flags."""
     incident_id, run_id = ids_of(context)
-    deps = aws.deps()
+    deps = aws.deps().step_scope()
     if _selected(context, "action_plan"):
-        yield _plan(context, aws, actions, incident_id, run_id)
+        yield _plan(context, aws, deps, actions, incident_id, run_id)
     if checks.wanted(context, checks.PLAN_DETERMINISTIC):
         yield checks.plan_deterministic(deps, incident_id, run_id)
 
@@ -215,11 +214,11 @@ def action_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws, actions: 
 def _plan(
     context: dg.AssetExecutionContext,
     aws: OpsRunbookAws,
+    deps: PipelineDeps,
     actions: ActionSettings,
     incident_id: str,
     run_id: str,
 ) -> dg.MaterializeResult:
-    deps = aws.deps()
     plan, outcome = plan_stage(deps, incident_id, run_id, actions.flags())
     _record_replay(context, aws, "plan", outcome)
     deps.incidents.put_plan_row(
@@ -245,7 +244,7 @@ def action_results(
     """Execute the plan exactly once per action (dry-run by default; the kill switch is read again
     now) and record every result. Secrets never reach this metadata."""
     incident_id, run_id = ids_of(context)
-    deps = aws.deps()
+    deps = aws.deps().step_scope()
     results, stored = results_stage(
         deps,
         incident_id,
