@@ -6,9 +6,9 @@ from contracts.actions import ActionFlags, ActionStatus, ActionType
 from contracts.canonical import canonical_json
 from contracts.packet import IncidentPacketV1, SuspectedOwner
 from opsrunbook_dagster.actions.executor import execute_plan
-from opsrunbook_dagster.pipeline.diffing import json_diffs
 from opsrunbook_dagster.planning.flags import flags_from_values
 from opsrunbook_dagster.planning.planner import build_plan, finding_set_sha256
+from opsrunbook_dagster.replay.diffing import json_diffs
 from tests import factories
 
 

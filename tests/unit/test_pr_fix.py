@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from contracts.github import FixDecision, GitHubPRReviewEventV1
-from opsrunbook_dagster.planning.pr_fix import FixPolicy, plan_fix
+from opsrunbook_dagster.pr_review.fix_plan import FixPolicy, plan_fix
 from tests import factories
 
 

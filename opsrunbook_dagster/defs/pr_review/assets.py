@@ -8,14 +8,11 @@ import dagster as dg
 from contracts.canonical import canonical_json
 from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
+from opsrunbook_dagster.pr_review.fix_plan import STOP, plan_fix
+from opsrunbook_dagster.stores.keys import pr_fix_plan_key, pr_review_event_key
 
 GROUP = "pr_review"
 pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
-
-
-def _keys(delivery_id: str) -> tuple[str, str]:
-    return f"pr-reviews/{delivery_id}/event.json", f"pr-reviews/{delivery_id}/plan.json"
 
 
 @dg.asset(group_name=GROUP, partitions_def=pr_reviews, kinds={"github", "s3"})
@@ -26,7 +23,7 @@ def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
     if row is None:
         raise dg.Failure(f"no stored delivery {context.partition_key}")
     event = GitHubPRReviewEventV1.model_validate_json(row.body)
-    stored = deps.objects.put_bytes(_keys(context.partition_key)[0], canonical_json(event))
+    stored = deps.objects.put_bytes(pr_review_event_key(context.partition_key), canonical_json(event))
     return dg.MaterializeResult(
         metadata={
             "s3_uri": dg.MetadataValue.url(stored.uri),
@@ -42,8 +39,7 @@ def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
 def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
     """Deterministic fix plan: suggestion blocks → exact edits; /opsrunbook stop → pause; else a human."""
     deps = aws.deps()
-    event_key, plan_key = _keys(context.partition_key)
-    event = deps.objects.get_model(event_key, GitHubPRReviewEventV1)
+    event = deps.objects.get_model(pr_review_event_key(context.partition_key), GitHubPRReviewEventV1)
     pauses = deps.pr_pauses
     plan: PRFixPlanV1 = plan_fix(event, stopped=pauses.is_stopped(event.repo, event.pr_number))
     command = plan.decision is FixDecision.resume or (
@@ -54,7 +50,7 @@ def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.Mat
         pauses.set(
             event.repo, event.pr_number, stopped=stopped, by=event.author_login, delivery_id=event.delivery_id
         )
-    stored = deps.objects.put_json(plan_key, plan)
+    stored = deps.objects.put_json(pr_fix_plan_key(context.partition_key), plan)
     deps.pr_reviews.forward(context.partition_key, "SUCCEEDED", decision=plan.decision.value)
     metadata: dict[str, Any] = {
         "s3_uri": dg.MetadataValue.url(stored.uri),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from contracts.canonical import content_hash, short_hash
 from contracts.github import BRANCH_PREFIX, FixDecision, GitHubPRReviewEventV1, PRFixPlanV1, ProposedEdit
-from opsrunbook_dagster.planning.pr_paths import refusal
+from opsrunbook_dagster.pr_review.edit_paths import refusal
 
 SUGGESTION = re.compile(r"```suggestion[^\n]*\n(.*?)```", re.S)
 STOP = re.compile(r"(?im)^\s*/opsrunbook\s+stop\b")
