@@ -8,7 +8,6 @@ from contracts.packet import IncidentPacketV1, SuspectedOwner
 from opsrunbook_dagster.actions.executor import execute_plan
 from opsrunbook_dagster.planning.flags import flags_from_values
 from opsrunbook_dagster.planning.planner import build_plan, finding_set_sha256
-from opsrunbook_dagster.replay.diffing import json_diffs
 from tests import factories
 
 
@@ -75,66 +74,3 @@ def test_flags_parse_and_reject_garbage() -> None:
     assert flags_from_values({}).dry_run is True
     with pytest.raises(ValueError, match="ACTIONS_DRY_RUN"):
         flags_from_values({"ACTIONS_DRY_RUN": "maybe"})
-
-
-def test_json_diffs_name_the_changed_pointers() -> None:
-    old = {"a": 1, "b": [1, 2], "c": {"d~/": 1}}
-    new = {"a": 1, "b": [1, 3, 4], "c": {"d~/": 2}, "e": 0}
-    assert json_diffs(old, new) == ["/b/1", "/b/2", "/c/d~0~1", "/e"]
-    assert json_diffs(old, old) == []
-
-
-def test_plan_replays_picks_completed_runs_and_rejects_the_rest() -> None:
-    from opsrunbook_dagster.replay.planning import plan_replays
-    from opsrunbook_dagster.stores.replays import ReplayRow
-
-    def row(replay_id: str, **raw: object) -> ReplayRow:
-        return ReplayRow.of({"replay_id": replay_id, "status": "REQUESTED", **raw})
-
-    completed = {"inc-a": ["r1", "r2"], "inc-b": []}
-    replays, rejected = plan_replays(
-        [
-            row("x", incident_id="inc-a"),
-            row("y", incident_id="inc-a", run_ids=["r9"]),
-            row("z", incident_id="inc-b"),
-        ],
-        lambda incident: completed[incident],
-    )
-    assert [(r.replay_id, run_ids) for r, run_ids in replays] == [("x", ["r1", "r2"])]
-    assert [(r.replay_id, reason.split(":")[0]) for r, reason in rejected] == [
-        ("y", "run_ids"),
-        ("z", "incident inc-b has no completed runs to replay"),
-    ]
-
-
-def test_replay_outcome_is_match_diff_or_failed_with_the_reason_and_none_until_every_run_ended() -> None:
-    from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
-
-    ok, running = RunState(True, True), RunState(False, False)
-    both = {("r1", "packet"): True, ("r1", "plan"): True}
-    assert replay_outcome(["r1"], {}, {}) is None
-    assert replay_outcome(["r1"], {"r1": running}, {}) is None
-    assert replay_outcome(["r1"], {"r1": ok}, both).status == "MATCH"  # type: ignore[union-attr]
-    diff = replay_outcome(["r1"], {"r1": ok}, {**both, ("r1", "plan"): False})
-    assert diff is not None and diff.status == "DIFF" and "r1/plan" in diff.reason
-    missing = replay_outcome(["r1"], {"r1": ok}, {("r1", "packet"): True})
-    assert missing is not None and missing.status == "FAILED" and "r1/plan" in missing.reason
-    failed = replay_outcome(
-        ["r1"], {"r1": RunState(True, False, "incident_packet: ObjectMissing: s3://b/k does not exist")}, {}
-    )
-    assert failed is not None and failed.status == "FAILED" and "ObjectMissing" in failed.reason
-
-
-def test_oldest_pending_age_is_measured_from_the_oldest_row() -> None:
-    from datetime import UTC, datetime
-
-    from opsrunbook_dagster.pipeline.request_queue import oldest_pending_age_seconds
-    from opsrunbook_dagster.stores.requests_table import RequestRow
-
-    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    rows = [
-        RequestRow("EVENT#b", "REQUESTED", "2026-01-01T11:59:30Z", {}),
-        RequestRow("EVENT#a", "REQUESTED", "2026-01-01T11:58:00Z", {}),
-    ]
-    assert oldest_pending_age_seconds(rows, now) == 120.0
-    assert oldest_pending_age_seconds([], now) == 0.0

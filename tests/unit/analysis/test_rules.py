@@ -17,7 +17,7 @@ from opsrunbook_dagster.analysis.log_findings import classify, log_drafts
 from opsrunbook_dagster.analysis.packet_builder import build_packet
 from opsrunbook_dagster.analysis.signatures import has_stack, signature_of
 from opsrunbook_dagster.analysis.stepfn_findings import task_function
-from tests.unit.test_analysis import (
+from tests.unit.analysis.test_analysis import (
     BASELINE,
     RID,
     WINDOW,

@@ -18,7 +18,7 @@ from opsrunbook_dagster.analysis.log_findings import log_drafts
 from opsrunbook_dagster.analysis.metric_findings import metric_drafts
 from opsrunbook_dagster.analysis.packet_builder import build_packet
 from opsrunbook_dagster.analysis.service_calls import Named, arn_name, named_in, services_quoted
-from tests.unit import test_analysis as ta
+from tests.unit.analysis import test_analysis as ta
 
 ORDERS = "/aws/lambda/order-api"
 FRAUD_ARN = "arn:aws:lambda:us-east-1:123456789012:function:fraud-score"

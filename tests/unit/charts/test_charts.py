@@ -38,7 +38,7 @@ def test_same_evidence_renders_byte_identical_png_twice() -> None:
 def test_chart_bytes_do_not_depend_on_the_process() -> None:
     """A fresh interpreter (other hash seed, fresh font cache state) draws the same bytes."""
     code = (
-        "import hashlib,sys;from tests.unit.test_charts import _packet_and_loader;"
+        "import hashlib,sys;from tests.unit.charts.test_charts import _packet_and_loader;"
         "from opsrunbook_dagster.charts.metric_charts import render_charts;"
         "p,s=_packet_and_loader();print(render_charts(p,lambda k,h:s[k])[0].sha256)"
     )

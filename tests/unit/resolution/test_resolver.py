@@ -32,7 +32,7 @@ from opsrunbook_dagster.resolution.repo_map import RepoMapError, copy_repo_map, 
 from tests import factories
 from tests.actions_support import FAST, owners, packet
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MAP = """
 version: 1
 default_org: acme

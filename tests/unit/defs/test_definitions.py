@@ -12,7 +12,7 @@ import dagster as dg
 from opsrunbook_dagster import definitions
 from opsrunbook_dagster.definitions import defs
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ASSETS = {
     # asset: (group, partitions, upstream assets)
     "evidence_logs": ("incident", "incident_runs", set()),

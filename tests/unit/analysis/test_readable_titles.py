@@ -11,7 +11,7 @@ from opsrunbook_dagster.analysis.metric_findings import metric_drafts
 from opsrunbook_dagster.analysis.packet_builder import build_packet
 from opsrunbook_dagster.analysis.readable import example_text, filled, metric_title
 from opsrunbook_dagster.collectors.redaction import redact_text
-from tests.unit.test_analysis import (
+from tests.unit.analysis.test_analysis import (
     BASE_ERRORS,
     RID,
     at,

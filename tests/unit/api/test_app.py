@@ -25,7 +25,7 @@ from opsrunbook_api.core.security import KeyCheck, check_api_key, matches_any
 from opsrunbook_dagster.aws.names import ResourceNames
 from tests import factories
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 #: Parts of the API that must stay framework-free (services, pure GitHub code, models, settings).
 FRAMEWORK_FREE = ["opsrunbook_api/github", "opsrunbook_api/services", "opsrunbook_api/schemas"]
 FRAMEWORK_FREE_FILES = [
