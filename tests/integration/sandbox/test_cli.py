@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from opsrunbook_dagster.sandbox.server import free_port
-from tests.integration.test_sandbox import assert_executes_state_machines
+from tests.integration.sandbox.test_sandbox import assert_executes_state_machines
 
 pytestmark = pytest.mark.integration
 

@@ -21,9 +21,9 @@ from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.sandbox.server import SandboxServer
 from opsrunbook_dagster.stores.deliveries import DeliveryStore
 from tests.conftest import isolated
+from tests.integration.api.test_webhooks import deliver
 from tests.integration.api_support import settings_for
 from tests.integration.daemon_support import DaemonView, ticks_after_read
-from tests.integration.test_api_webhooks import deliver
 
 pytestmark = pytest.mark.integration
 PREFIX = "prcycle-"

@@ -1,7 +1,7 @@
 """`opsrunbook eval` on two bundled scenarios, end to end.
 
 The command runs in its own process, as a user runs it: moto keeps its state per process, so
-data seeded by other tests of this session (test_sandbox seeds every bundled scenario, minutes
+data seeded by other tests of this session (sandbox/test_sandbox.py seeds every bundled scenario, minutes
 earlier) would otherwise leak into the scenarios being scored.
 """
 

@@ -26,7 +26,7 @@ from tests.integration.api_support import KEYS, WEBHOOK_SECRET, assert_error, sc
 
 pytestmark = pytest.mark.integration
 PREFIX = "api-wh-"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES_FILE = (
     Path(os.environ.get("OPSRUNBOOK_REFERENCE_DIR") or ROOT.parent / "shared" / "reference")
     / "github-webhook-examples"

@@ -13,7 +13,7 @@ from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.keys import chart_key, packet_key, results_key
 from tests.integration.api_support import api_fixtures, auth
-from tests.integration.test_pipeline_assets import ALL, REPLAY, _materialize, _submit, metadata_by_asset
+from tests.integration.defs.test_pipeline_assets import ALL, REPLAY, _materialize, _submit, metadata_by_asset
 
 pytestmark = pytest.mark.integration
 PREFIX = "charts-"
