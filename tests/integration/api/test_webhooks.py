@@ -16,11 +16,11 @@ from fastapi.testclient import TestClient
 
 from contracts.canonical import canonical_json
 from contracts.github import GitHubPRReviewEventV1
-from opsrunbook_api.github.normalize import ACCEPTED
 from opsrunbook_api.github.signature import sign
 from opsrunbook_api.main import create_app
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
+from opsrunbook_dagster.pr_review.normalize import ACCEPTED
 from tests.conftest import isolated
 from tests.integration.api_support import KEYS, WEBHOOK_SECRET, assert_error, scan, settings_for
 
