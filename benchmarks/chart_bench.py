@@ -18,7 +18,7 @@ import json, resource, time
 from pathlib import Path
 def rss():
     return int(Path('/proc/self/statm').read_text().split()[1]) * 4096 / 1e6
-from tests.unit.test_charts import _packet_and_loader
+from tests.unit.charts.test_charts import _packet_and_loader
 from opsrunbook_dagster.charts.metric_charts import render_charts
 import opsrunbook_dagster.analysis.packet_builder
 packet, stored = _packet_and_loader()

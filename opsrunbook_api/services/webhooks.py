@@ -10,8 +10,8 @@ from typing import Literal
 
 from opsrunbook_api.core.secrets import SecretSource
 from opsrunbook_api.github import signature
-from opsrunbook_api.github.normalize import Ignored, PayloadError, normalize, parse_payload
 from opsrunbook_api.services.errors import BadRequest, Invalid, InvalidSignature
+from opsrunbook_dagster.pr_review.normalize import Ignored, PayloadError, normalize, parse_payload
 from opsrunbook_dagster.stores.deliveries import DeliveryStore
 
 DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -125,10 +125,3 @@ def render_png(chart: ChartInput) -> bytes:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
-
-
-def matplotlib_version() -> str:
-    """The renderer version recorded beside each chart (a different version may draw other bytes)."""
-    from importlib.metadata import version
-
-    return version("matplotlib")

@@ -15,7 +15,7 @@ from contracts.evidence import MetricsEvidenceV1
 from contracts.packet import IncidentPacketV1
 from opsrunbook_dagster.charts.metric_charts import Chart, LoadMetrics, chart_filename, charted, render_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.stores.keys import chart_key, charts_index_key
+from opsrunbook_dagster.stores.keys import chart_key, charts_index_key, replay_chart_key
 from opsrunbook_dagster.stores.objects import ObjectMissing
 
 PNG = "image/png"
@@ -87,7 +87,7 @@ def chart_stage(deps: PipelineDeps, packet: IncidentPacketV1) -> ChartsOutcome:
             continue
         replayed = True
         if existing != chart.png:
-            copy = f"replays/charts/{packet.incident_id}/{packet.run_id}/{chart.finding_id}-{chart.sha256[:16]}.png"
+            copy = replay_chart_key(packet.incident_id, packet.run_id, chart.finding_id, chart.sha256)
             deps.objects.put_bytes(copy, chart.png, content_type=PNG)
             divergent.append(copy)
     return ChartsOutcome(rendered, _index(deps, packet, rendered), replayed, not divergent, divergent)

@@ -1,17 +1,15 @@
-"""Plan a tick of each request queue: queued rows → launches and rejections (pure; the sensors
-apply them through ``request_queue.take``)."""
+"""Plan a tick of the incident request queue: queued rows → launches and rejections (pure; the
+sensor applies them through ``request_queue.take``). PR review deliveries: ``pr_review/review_tick.py``."""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-from contracts.github import GitHubPRReviewEventV1
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 from contracts.registry import first_error
 from opsrunbook_dagster.pipeline.request_queue import Launch, TickPlan
 from opsrunbook_dagster.stores.requests_table import RequestRow
-from opsrunbook_dagster.stores.table_keys import delivery_pk
 
 
 def validate_row(row: RequestRow) -> IncidentEventV1:
@@ -47,20 +45,4 @@ def plan_tick(rows: list[RequestRow]) -> TickPlan:
         plan.launches.append(
             Launch.of(row, key, run_key, incident_id=incident_id, run_id=run_id, event_id=event.event_id)
         )
-    return plan
-
-
-def plan_review_tick(rows: list[RequestRow]) -> TickPlan:
-    """GitHub review deliveries: one run per delivery (partition key = run key = delivery id)."""
-    plan = TickPlan()
-    for row in rows:
-        if row.status not in ("REQUESTED", "SCHEDULED"):
-            continue
-        try:
-            GitHubPRReviewEventV1.model_validate_json(row.body)
-        except ValueError as exc:
-            plan.rejections.append((row.pk, str(exc)[:500]))
-            continue
-        delivery_id = delivery_pk.id_of(row.pk)
-        plan.launches.append(Launch.of(row, delivery_id, delivery_id))
     return plan

@@ -19,8 +19,8 @@ from opsrunbook_dagster.charts.metric_charts import Chart
 from opsrunbook_dagster.pipeline.actions import ActionsRuntime, evidence_lines, ledger, live_runner
 from opsrunbook_dagster.pipeline.charts import stored_charts
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.pipeline.diffing import json_diffs
 from opsrunbook_dagster.planning.planner import build_plan
+from opsrunbook_dagster.replay.diffing import json_diffs
 from opsrunbook_dagster.stores.keys import packet_key, plan_key, replay_key, results_key, snapshot_key
 from opsrunbook_dagster.stores.objects import ObjectMissing, StoredObject
 

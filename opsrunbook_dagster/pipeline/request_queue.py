@@ -1,7 +1,7 @@
 """The request queue a sensor drains: rows waiting in a table become runs, each exactly once.
 
-Shared by incident requests (``intake.plan_tick``) and GitHub review deliveries
-(``intake.plan_review_tick``); the Dagster sensors are thin adapters over ``take``. A tick:
+Shared by incident requests (``pipeline.intake.plan_tick``) and GitHub review deliveries
+(``pr_review.review_tick.plan_review_tick``); the Dagster sensors are thin adapters over ``take``. A tick:
 
 1. reads the queued rows (``RequestStore.pending``) and plans them: a ``Launch`` per valid row,
    a rejection (with the reason) per invalid one;

@@ -1,2 +1,3 @@
-"""Decides, deterministically: from a packet to an action plan (and from a PR review to a fix plan).
-Rendering what the actions send and carrying the plan out live in ``opsrunbook_dagster.actions``."""
+"""Decides, deterministically: from a packet to an action plan. Rendering what the actions send and
+carrying the plan out live in ``opsrunbook_dagster.actions``; a PR review's fix plan in
+``opsrunbook_dagster.pr_review``."""

@@ -20,7 +20,6 @@ from opsrunbook_dagster.stores.table_keys import (
     ACTIONS_LATEST_SK,
     META_SK,
     action_plan_sk,
-    action_sk,
     incident_key,
     incident_pk,
     packet_sk,
@@ -150,14 +149,6 @@ class IncidentStore:
             self.incidents_table,
             incident_id,
             action_plan_sk(run_id),
-            {**values, "updated_at": _now()},
-        )
-
-    def put_action_row(self, incident_id: str, action_id: str, values: dict[str, Any]) -> None:
-        self._update(
-            self.incidents_table,
-            incident_id,
-            action_sk(action_id),
             {**values, "updated_at": _now()},
         )
 

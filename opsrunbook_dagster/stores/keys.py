@@ -42,3 +42,18 @@ def charts_index_key(incident_id: str, run_id: str) -> str:
 def replay_key(kind: str, incident_id: str, run_id: str, sha256: str) -> str:
     """Where a replay that did *not* reproduce the stored object keeps its rebuilt version."""
     return f"replays/{kind}/{incident_id}/{run_id}/{sha256[:16]}.json"
+
+
+def replay_chart_key(incident_id: str, run_id: str, finding_id: str, sha256: str) -> str:
+    """Where a replay whose chart differs from the stored PNG keeps its rebuilt version."""
+    return f"replays/charts/{incident_id}/{run_id}/{finding_id}-{sha256[:16]}.png"
+
+
+def pr_review_event_key(delivery_id: str) -> str:
+    """The normalized review event of one GitHub webhook delivery (``github_pr_review_event.v1``)."""
+    return f"pr-reviews/{delivery_id}/event.json"
+
+
+def pr_fix_plan_key(delivery_id: str) -> str:
+    """The fix plan decided for one delivery (``pr_fix_plan.v1``)."""
+    return f"pr-reviews/{delivery_id}/plan.json"

@@ -22,7 +22,11 @@ PURE_PACKAGES = [
     "opsrunbook_dagster/pipeline",
     "opsrunbook_dagster/evaluation",
     "opsrunbook_dagster/charts",
+    "opsrunbook_dagster/replay",
+    "opsrunbook_dagster/pr_review",
 ]
+#: the subpackages of opsrunbook_dagster that adapt the domain to Dagster or to a terminal
+ADAPTER_PACKAGES = {"opsrunbook_dagster/defs", "opsrunbook_dagster/cli"}
 ADAPTER_ONLY = ("dagster", "dagster_aws", "fastapi", "starlette")
 MAX_MODULE_LINES = 300
 
@@ -46,6 +50,15 @@ def test_pure_packages_do_not_import_adapters() -> None:
             if bad:
                 offenders.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
     assert offenders == []
+
+
+def test_every_domain_package_is_checked() -> None:
+    """A new feature folder (``opsrunbook_dagster/<feature>/``) is pure unless declared an adapter."""
+    packages = {
+        path.parent.relative_to(ROOT).as_posix()
+        for path in (ROOT / "opsrunbook_dagster").glob("*/__init__.py")
+    }
+    assert sorted(packages - ADAPTER_PACKAGES - set(PURE_PACKAGES)) == []
 
 
 def test_modules_stay_small() -> None:

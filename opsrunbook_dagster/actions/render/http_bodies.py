@@ -215,9 +215,3 @@ def render_request(
     if action.action_type == ActionType.teams_notification:
         return teams_request(packet, action, ctx)
     return github_request(packet, action, fset, ctx)
-
-
-def render_requests(
-    packet: IncidentPacketV1, plan: ActionPlanV1, ctx: RenderContext | None = None
-) -> dict[str, Request]:
-    return {a.action_id: render_request(packet, plan, a, ctx) for a in plan.actions}

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from contracts.packet import IncidentPacketV1
-from opsrunbook_dagster.actions.render.markdown_escape import md_code, md_text
-from opsrunbook_dagster.actions.render.markdown_escape import md_text as md_cell
+from opsrunbook_dagster.actions.render.findings_table import findings_table
+from opsrunbook_dagster.actions.render.markdown_escape import md_text
 
 MAX_FINDINGS = 5
 MAX_CHARTS = 3  # each inline chart is ~40 KB of base64 in the event log
@@ -40,17 +40,11 @@ def oncall_markdown(packet: IncidentPacketV1, charts: Sequence[InlineChart], lin
         "",
         "#### Top findings",
         "",
-        "| # | kind | confidence | resource | finding |",
-        "|---|---|---|---|---|",
+        *findings_table(packet.findings, MAX_FINDINGS, with_refs=False),
+        "",
+        "#### Suspected owners",
+        "",
     ]
-    for rank, finding in enumerate(packet.findings[:MAX_FINDINGS], start=1):
-        lines.append(
-            f"| {rank} | {finding.kind.value} | {finding.confidence:.2f} | {md_code(finding.resource)} | "
-            f"{md_cell(finding.title)} |"
-        )
-    if not packet.findings:
-        lines.append("| - | - | - | - | no findings |")
-    lines += ["", "#### Suspected owners", ""]
     for owner in packet.suspected_owners[:5]:
         who = md_text(owner.repo or owner.team or "-")
         why = md_text("; ".join(owner.reasons[:2]))

@@ -2,6 +2,7 @@
 
 from contracts.actions import ActionPlanV1, ActionResultV1
 from contracts.packet import IncidentPacketV1
+from opsrunbook_dagster.actions.render.findings_table import findings_table
 from opsrunbook_dagster.actions.render.markdown_escape import md_code
 from opsrunbook_dagster.actions.render.markdown_escape import md_text as _cell
 
@@ -10,16 +11,8 @@ def packet_markdown(packet: IncidentPacketV1, limit: int = 10) -> str:
     lines = [
         f"**{_cell(packet.summary)}**",
         "",
-        "| # | kind | confidence | resource | finding | refs |",
-        "|---|---|---|---|---|---|",
+        *findings_table(packet.findings, limit, with_refs=True),
     ]
-    for rank, finding in enumerate(packet.findings[:limit], start=1):
-        lines.append(
-            f"| {rank} | {finding.kind.value} | {finding.confidence:.2f} | {md_code(finding.resource)} | "
-            f"{_cell(finding.title)} | {len(finding.evidence_refs)} |"
-        )
-    if not packet.findings:
-        lines.append("| - | - | - | - | no findings | - |")
     if packet.limits:
         lines += [
             "",

@@ -1,32 +1,24 @@
 """The PR review cycle's assets: pr_reviews partitions (one per delivery) → pr_review_event →
-pr_fix_plan, run by pr_review_job."""
+pr_fix_plan, run by pr_review_job (thin: the stages are ``pr_review/stages.py``)."""
 
 from typing import Any
 
 import dagster as dg
 
-from contracts.canonical import canonical_json
-from contracts.github import FixDecision, GitHubPRReviewEventV1, PRFixPlanV1
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
-from opsrunbook_dagster.planning.pr_fix import STOP, plan_fix
+from opsrunbook_dagster.pr_review.stages import DeliveryMissing, event_stage, fix_plan_stage
 
 GROUP = "pr_review"
 pr_reviews = dg.DynamicPartitionsDefinition(name="pr_reviews")
 
 
-def _keys(delivery_id: str) -> tuple[str, str]:
-    return f"pr-reviews/{delivery_id}/event.json", f"pr-reviews/{delivery_id}/plan.json"
-
-
 @dg.asset(group_name=GROUP, partitions_def=pr_reviews, kinds={"github", "s3"})
 def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
     """The normalized review event of one webhook delivery (github_pr_review_event.v1)."""
-    deps = aws.deps()
-    row = deps.pr_reviews.delivery(context.partition_key)
-    if row is None:
-        raise dg.Failure(f"no stored delivery {context.partition_key}")
-    event = GitHubPRReviewEventV1.model_validate_json(row.body)
-    stored = deps.objects.put_bytes(_keys(context.partition_key)[0], canonical_json(event))
+    try:
+        event, stored = event_stage(aws.deps(), context.partition_key)
+    except DeliveryMissing as exc:
+        raise dg.Failure(str(exc)) from exc
     return dg.MaterializeResult(
         metadata={
             "s3_uri": dg.MetadataValue.url(stored.uri),
@@ -41,21 +33,7 @@ def pr_review_event(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg
 @dg.asset(group_name=GROUP, partitions_def=pr_reviews, deps=[pr_review_event], kinds={"github", "s3"})
 def pr_fix_plan(context: dg.AssetExecutionContext, aws: OpsRunbookAws) -> dg.MaterializeResult:
     """Deterministic fix plan: suggestion blocks → exact edits; /opsrunbook stop → pause; else a human."""
-    deps = aws.deps()
-    event_key, plan_key = _keys(context.partition_key)
-    event = deps.objects.get_model(event_key, GitHubPRReviewEventV1)
-    pauses = deps.pr_pauses
-    plan: PRFixPlanV1 = plan_fix(event, stopped=pauses.is_stopped(event.repo, event.pr_number))
-    command = plan.decision is FixDecision.resume or (
-        plan.decision is FixDecision.pause and STOP.search(event.body)
-    )
-    if command:  # only a trusted commenter's command gets here (others are planned as ignore)
-        stopped = plan.decision is FixDecision.pause
-        pauses.set(
-            event.repo, event.pr_number, stopped=stopped, by=event.author_login, delivery_id=event.delivery_id
-        )
-    stored = deps.objects.put_json(plan_key, plan)
-    deps.pr_reviews.forward(context.partition_key, "SUCCEEDED", decision=plan.decision.value)
+    plan, stored = fix_plan_stage(aws.deps(), context.partition_key)
     metadata: dict[str, Any] = {
         "s3_uri": dg.MetadataValue.url(stored.uri),
         "decision": plan.decision.value,

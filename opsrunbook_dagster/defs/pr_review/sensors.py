@@ -5,7 +5,7 @@ import dagster as dg
 from opsrunbook_dagster.defs.pr_review.assets import pr_review_job, pr_reviews
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.run_queue import take_launches, tick_result
-from opsrunbook_dagster.pipeline.intake import plan_review_tick
+from opsrunbook_dagster.pr_review.review_tick import plan_review_tick
 
 
 #: a review's follow-up is not latency-bound; every tick costs the code server a fresh instance
