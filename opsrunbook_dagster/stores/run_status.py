@@ -3,7 +3,8 @@
 Several writers race on one row (the intake sensor, the run itself, the run-status sensors, a
 resubmission), so every write is conditional on the row's current status: a late writer can never
 move a row backwards. ``RETRYING`` and ``RUNNING`` may alternate (a failed attempt that Dagster
-retries, then the retry starting); terminal statuses only give way to ``SUCCEEDED`` (a late success
+retries, then the retry starting), and ``RETRYING`` may follow itself (a retry whose worker died
+before its first step wrote RUNNING: the row takes the new attempt's number); terminal statuses only give way to ``SUCCEEDED`` (a late success
 of the same run) or to a resubmission, which starts a new attempt explicitly.
 """
 
@@ -29,7 +30,7 @@ _FROM: dict[str, frozenset[str]] = {
     "REQUESTED": frozenset(),
     "SCHEDULED": frozenset({"REQUESTED"}),
     "RUNNING": frozenset({"REQUESTED", "SCHEDULED", "RETRYING"}),
-    "RETRYING": frozenset({"REQUESTED", "SCHEDULED", "RUNNING"}),
+    "RETRYING": frozenset({"REQUESTED", "SCHEDULED", "RUNNING", "RETRYING"}),
     "REJECTED": ACTIVE,
     "FAILED": ACTIVE,
     "CANCELED": ACTIVE,

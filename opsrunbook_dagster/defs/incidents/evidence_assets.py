@@ -11,7 +11,7 @@ from opsrunbook_dagster.collectors.errors import THROTTLING_CODES
 from opsrunbook_dagster.defs.incidents.partitions import ids_of, incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.collect import CollectedEvidence, collect_all, load_request
-from opsrunbook_dagster.pipeline.status import mark_run
+from opsrunbook_dagster.pipeline.status import attempt_of, mark_run
 
 GROUP = "incident"
 THROTTLE_RETRIES = 3
@@ -85,7 +85,15 @@ def incident_evidence(context: dg.AssetExecutionContext, aws: OpsRunbookAws):  #
     incident_id, run_id = ids_of(context)
     deps = aws.deps()
     event = load_request(deps, incident_id, run_id)
-    mark_run(deps, incident_id, run_id, "RUNNING", dagster_run_id=context.run.run_id, event_id=event.event_id)
+    mark_run(
+        deps,
+        incident_id,
+        run_id,
+        "RUNNING",
+        dagster_run_id=context.run.run_id,
+        event_id=event.event_id,
+        attempt=attempt_of(context.run.tags),
+    )
     collected = collect_all(deps, event)
     throttled = sorted(
         c

@@ -22,7 +22,7 @@ from opsrunbook_dagster.pipeline.collect import load_request
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.outputs import Rebuilt, packet_stage, plan_stage, results_stage
 from opsrunbook_dagster.pipeline.snapshot import build_snapshot
-from opsrunbook_dagster.pipeline.status import mark_run
+from opsrunbook_dagster.pipeline.status import attempt_of, mark_run
 from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.resolution.repo_map import copy_repo_map
 from opsrunbook_dagster.stores.keys import plan_key, snapshot_key
@@ -263,7 +263,16 @@ def action_results(
         )
     if not context.run.tags.get(REPLAY_TAG) and not context.run.tags.get(BACKFILL_TAG):
         event_id = context.run.tags.get("opsrunbook/event_id")
-        mark_run(deps, incident_id, run_id, "SUCCEEDED", dagster_run_id=context.run.run_id, event_id=event_id)
+        attempt = attempt_of(context.run.tags)
+        mark_run(
+            deps,
+            incident_id,
+            run_id,
+            "SUCCEEDED",
+            dagster_run_id=context.run.run_id,
+            event_id=event_id,
+            attempt=attempt,
+        )
     plan = deps.objects.get_model(plan_key(incident_id, run_id), ActionPlanV1)
     counts: dict[str, int] = {}
     for result in results:

@@ -1,14 +1,16 @@
-"""Run-status write-back: each incident run's outcome on its request and incident rows.
+"""Run-status write-back: the outcome of an incident run that could not write it itself.
 
-STARTED → RUNNING (with the attempt number), SUCCESS → SUCCEEDED, FAILURE → RETRYING while Dagster's
-run-retry daemon will retry it, else FAILED with the failed steps' own errors as the reason, and
-CANCELED → CANCELED, so no terminated run leaves its incident RUNNING forever.
+A run writes RUNNING (``incident_evidence``) and SUCCEEDED (``action_results``) on its request and
+incident rows itself, with its attempt number. What it cannot write is its own death: FAILURE →
+RETRYING while Dagster's run-retry daemon will retry it, else FAILED with the failed steps' own errors
+as the reason, and CANCELED → CANCELED, so no terminated run leaves its incident RUNNING forever.
 
-One sensor reads all four run-status events from the instance's event log, in storage order, from a
-cursor per event type. Four ``run_status_sensor``s did the same with four ticks per sensor loop, and
-each tick of a sensor in the code server opens the instance afresh (on SQLite storage that re-reads the
-schema migrations): the idle stack spent ~0.13 CPU-s per second on it. The writes are forward-only
-and idempotent, so an event handled twice (a tick that failed half-way is retried whole) changes nothing.
+One sensor reads both run-status events from the instance's event log, in storage order, from a
+cursor per event type. Four ``run_status_sensor``s (start, success, failure, cancel) ticked four times
+per sensor loop, each tick of a sensor in the code server opening the instance afresh (on SQLite
+storage that re-reads the schema migrations; the idle stack spent ~0.13 CPU-s per second on it), and
+wrote RUNNING and SUCCEEDED a second time for every run. The writes are forward-only and idempotent,
+so an event handled twice (a tick that failed half-way is retried whole) changes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from opsrunbook_dagster.pipeline.status import RunEnd, attempt_of, canceled_run,
 
 Event = dg.DagsterEventType
 #: The run-status events written back, and the events a tick reads per type at most.
-STATUS_EVENTS = (Event.RUN_START, Event.RUN_SUCCESS, Event.RUN_FAILURE, Event.RUN_CANCELED)
+STATUS_EVENTS = (Event.RUN_FAILURE, Event.RUN_CANCELED)
 PER_TICK = 200
 
 
@@ -68,10 +70,6 @@ def _outcome(
     instance: dg.DagsterInstance, run: dg.DagsterRun, event_type: dg.DagsterEventType, message: str
 ) -> RunEnd:
     attempt = attempt_of(run.tags)
-    if event_type == Event.RUN_START:
-        return RunEnd("RUNNING", {"attempt": attempt})
-    if event_type == Event.RUN_SUCCESS:
-        return RunEnd("SUCCEEDED", {"attempt": attempt})
     if event_type == Event.RUN_FAILURE:
         return failed_run(attempt, _will_retry(instance, run), _step_errors(instance, run.run_id), message)
     return canceled_run(attempt, message)
@@ -80,9 +78,8 @@ def _outcome(
 def write_back(
     instance: dg.DagsterInstance, deps: PipelineDeps, cursor: str | None, job_names: Collection[str]
 ) -> str:
-    """Write back every run-status event after ``cursor`` of the runs of ``job_names`` (in storage
-    order, so a run that started and ended between two ticks is RUNNING before it is SUCCEEDED);
-    returns the new cursor. The first tick starts from the newest events, as Dagster's run-status
+    """Write back every failure and cancellation after ``cursor`` of the runs of ``job_names``, in
+    storage order; returns the new cursor. The first tick starts from the newest events, as Dagster's run-status
     sensors do: the history before the sensor existed is not replayed."""
     seen = _cursor(cursor)
     if seen is None:
@@ -118,7 +115,7 @@ def write_back(
 
 @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
 def incident_run_status_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAws) -> dg.SensorResult:
-    """Write each incident run's status (RUNNING, SUCCEEDED, RETRYING, FAILED with the reason,
+    """Write each failed or canceled incident run's outcome (RETRYING, FAILED with the reason,
     CANCELED) back to its request and incident rows."""
     cursor = write_back(context.instance, aws.deps(), context.cursor, {incident_job.name})
     return dg.SensorResult(cursor=cursor)

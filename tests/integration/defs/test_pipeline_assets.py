@@ -101,6 +101,9 @@ def test_full_graph_materializes_grounded_and_replays_byte_identically(
             "source_statuses"
         ].value  # p99 rejected → recorded, run still fine
 
+        run_row = deps.incidents.run(incident_id, run_id)  # written by the run itself, with its attempt
+        assert run_row is not None and (run_row["status"], run_row["attempt"]) == ("SUCCEEDED", 1)
+
         packet_before = deps.objects.get_bytes(packet_key(incident_id, run_id))
         plan_before = deps.objects.get_bytes(plan_key(incident_id, run_id))
         packet = IncidentPacketV1.model_validate_json(packet_before)
