@@ -11,7 +11,7 @@ import math
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 
-from opsrunbook_dagster.analysis.stats import mad, median
+from opsrunbook_dagster.analysis.stats import mad
 
 MARGIN = 0.5  # how far past the baseline's largest excursion, in spreads of its largest ones
 TOP_EXCURSIONS = 6
@@ -34,11 +34,16 @@ def rolling_median(values: Sequence[float], k: int) -> list[float]:
     if k <= 1:
         return list(values)
     window = sorted(values[:k])
-    out = [median(window)]
+    mid = k // 2
+
+    def middle() -> float:  # the window is kept sorted: no sort per step
+        return window[mid] if k % 2 else (window[mid - 1] + window[mid]) / 2.0
+
+    out = [middle()]
     for i in range(k, len(values)):
         del window[bisect_left(window, values[i - k])]
         insort(window, values[i])
-        out.append(median(window))
+        out.append(middle())
     return out
 
 

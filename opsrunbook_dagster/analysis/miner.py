@@ -197,6 +197,9 @@ class SignatureMiner:
         self._dirty: set[tuple[object, ...]] = set()
         self._cluster: dict[Shape, tuple[Shape, ...]] = {}
         self._templates: dict[tuple[Shape, ...], Template] = {}
+        # a cluster's id and text change only with its members or their samples, not with its
+        # count: rendering (tokenising the sample) once per change, not once per line added
+        self._texts: dict[tuple[Shape, ...], tuple[str, str]] = {}
         self._recent: dict[str, Shape] = {}  # repeated lines skip tokenising
 
     def _shape(self, line: str) -> Shape:
@@ -234,6 +237,7 @@ class SignatureMiner:
         elif line < self._sample[shape]:
             self._sample[shape] = line
             self._templates.pop(self._cluster.get(shape, ()), None)
+            self._texts.pop(self._cluster.get(shape, ()), None)
         self._count[shape] += 1
         cluster = self._cluster.get(shape)
         if cluster is not None:
@@ -244,6 +248,7 @@ class SignatureMiner:
         self._dirty.discard(key)
         for shape in self._buckets[key]:
             self._templates.pop(self._cluster.get(shape, ()), None)
+            self._texts.pop(self._cluster.get(shape, ()), None)
         for group in _partition(sorted(self._buckets[key]), self.min_distinct):
             members = tuple(group)
             for shape in members:
@@ -256,10 +261,15 @@ class SignatureMiner:
         members = self._cluster[shape]
         cached = self._templates.get(members)
         if cached is None:
-            cached = self._templates[members] = self._render(members)
+            rendered = self._texts.get(members)
+            if rendered is None:
+                rendered = self._texts[members] = self._render(members)
+            count = sum(self._count[m] for m in members)
+            cached = self._templates[members] = Template(id=rendered[0], text=rendered[1], count=count)
         return cached
 
-    def _render(self, members: tuple[Shape, ...]) -> Template:
+    def _render(self, members: tuple[Shape, ...]) -> tuple[str, str]:
+        """The cluster's (id, text)."""
         first = members[0]  # members are sorted: the smallest shape names the cluster
         pattern = [
             first[j] if all(m[j] == first[j] for m in members) else WILDCARD for j in range(len(first))
@@ -275,7 +285,7 @@ class SignatureMiner:
         text = re.sub(r"\ue000(?:\s+\ue000)+", _V, "".join(pieces))
         text = " ".join(text.replace(_V, WILDCARD).split())
         digest = hashlib.sha256("\x1f".join(first).encode("utf-8")).hexdigest()[:12]
-        return Template(id=f"T{digest}", text=text, count=sum(self._count[m] for m in members))
+        return f"T{digest}", text
 
 
 def mine(lines: Sequence[str] | Iterable[str], min_distinct: int = MIN_DISTINCT) -> list[Template]:
