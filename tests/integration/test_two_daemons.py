@@ -69,6 +69,35 @@ def _ended_runs(instance: dg.DagsterInstance, expected: int) -> list[dg.DagsterR
         time.sleep(0.5)
 
 
+def _ticked_within(daemon: DaemonProcess, seconds: float, after: int) -> bool:
+    try:
+        daemon.wait_for_tick(SENSOR, timeout=seconds, after=after)
+    except RuntimeError:
+        return False
+    return True
+
+
+def _start_out_of_phase(daemons: list[DaemonProcess], attempts: int = 6) -> None:
+    """Start both daemons so that both evaluate the request sensor.
+
+    Each sensor daemon loops every 5 s and skips a sensor whose last tick (by either daemon, in the
+    shared instance) is under its 1 s minimum interval: a daemon whose loop runs less than 1 s after
+    the other's never ticks it (CI beside a CPU hog: daemon 2 ticked only the 10 s sensors for 90 s).
+    Where a loop falls is set by start-up time, so before any request exists the second daemon is
+    restarted until each daemon has ticked the request sensor after the other started."""
+    first, second = daemons
+    first.start()
+    first.wait_for_tick(SENSOR, timeout=90)
+    for _ in range(attempts):
+        second.start()
+        second.wait_for_tick("", timeout=90)  # up: its sensor loop ticks some sensor
+        if _ticked_within(second, 20, 0) and _ticked_within(first, 20, first.ticks(SENSOR)):
+            return
+        second.stop()
+        second.log.unlink()
+    raise AssertionError(f"the two daemons' sensor loops stayed in phase after {attempts} restarts")
+
+
 def test_two_daemon_processes_give_each_request_one_run_and_one_packet(
     sandbox: SandboxServer,
     aws: AwsTarget,
@@ -91,10 +120,7 @@ def test_two_daemon_processes_give_each_request_one_run_and_one_packet(
     daemons = [DaemonProcess(home, env, tmp_path / f"daemon-{n}.log") for n in (1, 2)]
     events = [_event(n) for n in range(AT_ONCE + TRICKLED)]
     try:
-        for daemon in daemons:
-            daemon.start()
-        for daemon in daemons:
-            daemon.wait_for_tick(SENSOR, timeout=90)
+        _start_out_of_phase(daemons)
         before = [d.ticks(SENSOR) for d in daemons]
 
         def trickle() -> None:
