@@ -22,6 +22,7 @@ import dagster as dg
 
 from opsrunbook_dagster.defs.incidents.jobs import incident_job
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
+from opsrunbook_dagster.defs.run_errors import step_errors
 from opsrunbook_dagster.defs.run_queue import TAG_PREFIX
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.pipeline.status import RunEnd, attempt_of, canceled_run, failed_run, mark_run
@@ -52,26 +53,12 @@ def _will_retry(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
     return attempt_of(tags) <= limit
 
 
-def _step_errors(instance: dg.DagsterInstance, run_id: str) -> list[str]:
-    """The failed steps' own errors (the user code's exception, not Dagster's wrapper around it)."""
-    errors = []
-    for entry in instance.all_logs(run_id, of_type=Event.STEP_FAILURE):
-        event = entry.dagster_event
-        error = getattr(event.event_specific_data, "error", None) if event else None
-        while getattr(error, "cause", None) is not None:
-            error = error.cause  # type: ignore[union-attr]
-        message = getattr(error, "message", "") or (event.message if event else "") or ""
-        step = event.step_key if event else None
-        errors.append(f"{step}: {message.strip()}")
-    return errors
-
-
 def _outcome(
     instance: dg.DagsterInstance, run: dg.DagsterRun, event_type: dg.DagsterEventType, message: str
 ) -> RunEnd:
     attempt = attempt_of(run.tags)
     if event_type == Event.RUN_FAILURE:
-        return failed_run(attempt, _will_retry(instance, run), _step_errors(instance, run.run_id), message)
+        return failed_run(attempt, _will_retry(instance, run), step_errors(instance, run.run_id), message)
     return canceled_run(attempt, message)
 
 

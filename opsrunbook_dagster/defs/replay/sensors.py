@@ -10,6 +10,7 @@ import dagster as dg
 
 from opsrunbook_dagster.defs.incidents.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
+from opsrunbook_dagster.defs.run_errors import step_errors
 from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.replay import REPLAY_TAG
@@ -22,15 +23,7 @@ FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagster
 
 def _run_error(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
     """The failed steps' own errors (e.g. an evidence object that is missing), else the run's status."""
-    errors = []
-    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
-        event = record.dagster_event
-        error = getattr(getattr(event, "event_specific_data", None), "error", None)
-        while getattr(error, "cause", None) is not None:
-            error = error.cause  # type: ignore[union-attr]
-        if error is not None:
-            errors.append(f"{event.step_key}: {error.message.strip()}")  # type: ignore[union-attr]
-    return "; ".join(errors) or f"run {run.run_id} ended {run.status.value}"
+    return "; ".join(step_errors(instance, run.run_id)) or f"run {run.run_id} ended {run.status.value}"
 
 
 def _runs(instance: dg.DagsterInstance, row: ReplayRow) -> dict[str, RunState]:
