@@ -145,11 +145,14 @@ def _run(
     }
     with TemporaryDirectory() as home:
         if storage == "sqlite":
-            out.update(_daemon_figures(deps, base, endpoint, sandbox_pid, Path(home), None, args))
+            out.update(_daemon_figures(deps, base, endpoint, sandbox_pid, Path(home), None, args, None))
         else:
             with postgres.throwaway_postgres() as server:
                 config = {"postgres": {"postgres_url": server.create_database("opsrunbook_bench")}}
-                out.update(_daemon_figures(deps, base, endpoint, sandbox_pid, Path(home), config, args))
+                figures = _daemon_figures(
+                    deps, base, endpoint, sandbox_pid, Path(home), config, args, server.pid
+                )
+                out.update(figures)
     return out
 
 
@@ -161,8 +164,10 @@ def _daemon_figures(
     home: Path,
     storage: dict[str, Any] | None,
     args: argparse.Namespace,
+    postgres_pid: int | None,
 ) -> dict[str, object]:
-    """Idle memory, e2e latency and a burst through `dagster dev` on one instance storage."""
+    """Idle memory, e2e latency and a burst through `dagster dev` on one instance storage (with a
+    private Postgres server, its processes are the ``postgres`` role of the CPU per run)."""
     out: dict[str, object] = {}
     stack = DagsterDev(
         home=home, env={**os.environ, **client_env(endpoint)}, port=free_port(), storage=storage
@@ -206,6 +211,8 @@ def _daemon_figures(
         out["e2e_p95_s"] = round(_percentile(latencies, 0.95), 3)
 
         roots = {"dagster_dev": stack.process.pid, "sandbox": sandbox_pid, "bench": os.getpid()}  # type: ignore[union-attr]
+        if postgres_pid is not None:
+            roots["postgres"] = postgres_pid
         sampler = PeakSampler(pids)
         sampler.start()
         bursts: list[Burst] = []

@@ -2,7 +2,7 @@
 whether a run key already has a run, and the ``SensorResult`` of a drained tick. Every sensor that
 turns queued rows into runs (incident requests, PR reviews, replays) goes through here."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import dagster as dg
 
@@ -57,16 +57,19 @@ def take_launches(
 
 def tick_result(
     launches: list[Launch],
-    partitions: dg.DynamicPartitionsDefinition,
+    partitions: dg.DynamicPartitionsDefinition | None = None,
     tags: Callable[[Launch], Mapping[str, str]] | None = None,
     cursor: str | None = None,
+    asset_selection: Sequence[dg.AssetKey] | None = None,
 ) -> dg.SensorResult:
-    """One run per launch (its subject as ``opsrunbook/<name>`` tags, beside ``tags(launch)``), and
-    its partition added to ``partitions`` in the same tick."""
+    """One run per launch (its subject as ``opsrunbook/<name>`` tags, beside ``tags(launch)``; of
+    ``asset_selection`` only, when given), and its partition added to ``partitions`` in the same
+    tick (None: the partitions exist already, as a replay's do)."""
     requests = [
         dg.RunRequest(
             run_key=launch.run_key,
             partition_key=launch.partition_key,
+            asset_selection=list(asset_selection) if asset_selection is not None else None,
             tags={
                 **(tags(launch) if tags else {}),
                 **{f"{TAG_PREFIX}{k}": v for k, v in launch.subject.items()},
@@ -78,5 +81,5 @@ def tick_result(
     return dg.SensorResult(
         cursor=cursor,
         run_requests=requests,
-        dynamic_partitions_requests=[partitions.build_add_request(keys)] if keys else [],
+        dynamic_partitions_requests=[partitions.build_add_request(keys)] if partitions and keys else [],
     )

@@ -1,7 +1,12 @@
 """The request queue a sensor drains: rows waiting in a table become runs, each exactly once.
 
-Shared by incident requests (``pipeline.intake.plan_tick``) and GitHub review deliveries
-(``pr_review.review_tick.plan_review_tick``); the Dagster sensors are thin adapters over ``take``. A tick:
+Shared by incident requests (``pipeline.intake.plan_tick``), GitHub review deliveries
+(``pr_review.review_tick.plan_review_tick``) and replays (``replay.planning.replay_launches``); the
+Dagster sensors are thin adapters over it (``defs/run_queue.py``: the in-flight cap and one
+``RunRequest`` per ``Launch``). A replay differs in one way: its row stands for several runs, so it
+is claimed once (REQUESTED → SCHEDULED onto the ``replay-active`` queue, ``stores/replays.py``) and
+stays there, one launch per replayed run still without a Dagster run, until its outcome is known.
+For incident requests and reviews a tick:
 
 1. reads the queued rows (``RequestStore.pending``) and plans them: a ``Launch`` per valid row,
    a rejection (with the reason) per invalid one;

@@ -72,9 +72,11 @@ def libpq_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class PostgresServer:
-    """A reachable server; ``url`` is its admin database's URL (``postgresql://…``)."""
+    """A reachable server; ``url`` is its admin database's URL (``postgresql://…``); ``pid`` its
+    postmaster's process id when this machine runs it (a private server), for CPU accounting."""
 
     url: str
+    pid: int | None = None
 
     def create_database(self, name: str) -> str:
         """Create (or empty and recreate) database ``name``; returns its URL for Dagster storage."""
@@ -121,7 +123,8 @@ class LocalPostgres:
         except (OSError, subprocess.SubprocessError) as exc:
             self.stop()
             raise PostgresUnavailable(f"could not start PostgreSQL from {self.binaries}: {exc}") from exc
-        return PostgresServer(f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres")
+        pid = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        return PostgresServer(f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres", pid)
 
     def stop(self) -> None:
         if self.root is None:

@@ -1,21 +1,25 @@
 """Replay requests → one run per partition rebuilding ``incident_packet`` + ``action_plan``, and
 each replay driven to a terminal status (MATCH, DIFF, or FAILED with the reason).
 
-Public Dagster APIs only: per-partition ``RunRequest``s with an asset selection, a run key per
-(replay, partition) so a lost tick or a second daemon cannot launch one twice, and ``RunsFilter``
-on the replay tag to follow them. Replay runs share the in-flight cap with incident runs.
+Through the request queue every sensor shares (``defs/run_queue.py``): the in-flight cap, and
+``tick_result`` turning the replay's launches (``replay.planning.replay_launches``: a run key per
+(replay, partition), so a lost tick or a second daemon cannot launch one twice) into per-partition
+``RunRequest``s with an asset selection. Public Dagster APIs only; ``RunsFilter`` on the replay tag
+follows the runs.
 """
 
 import dagster as dg
 
+from contracts.ids import parse_partition_key
 from opsrunbook_dagster.defs.incidents.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.run_errors import step_errors
-from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity
+from opsrunbook_dagster.defs.run_queue import capacity, tick_result
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
+from opsrunbook_dagster.pipeline.request_queue import Launch
 from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
-from opsrunbook_dagster.replay.planning import plan_replays
+from opsrunbook_dagster.replay.planning import plan_replays, replay_launches
 from opsrunbook_dagster.stores.replays import ACTIVE_QUEUE, PENDING_QUEUE, ReplayRow
 
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
@@ -30,8 +34,11 @@ def _runs(instance: dg.DagsterInstance, row: ReplayRow) -> dict[str, RunState]:
     """The newest run of each replayed partition, by OpsRunbook run id."""
     states: dict[str, RunState] = {}
     for run in instance.get_runs(filters=dg.RunsFilter(tags={REPLAY_TAG: row.replay_id})):  # newest first
-        run_id = run.tags.get("dagster/partition", "").rpartition(".")[2]
-        if run_id and run_id not in states:
+        partition = run.tags.get("dagster/partition")
+        if not partition:
+            continue
+        _, run_id = parse_partition_key(partition)
+        if run_id not in states:
             finished, ok = run.status in FINISHED, run.status == dg.DagsterRunStatus.SUCCESS
             states[run_id] = RunState(finished, ok, "" if ok or not finished else _run_error(instance, run))
     return states
@@ -39,29 +46,19 @@ def _runs(instance: dg.DagsterInstance, row: ReplayRow) -> dict[str, RunState]:
 
 def _advance(
     context: dg.SensorEvaluationContext, deps: PipelineDeps, row: ReplayRow, slots: int
-) -> list[dg.RunRequest]:
-    """Request the runs still missing (as slots allow); finish the replay once every run ended."""
-    run_ids = row.run_ids or []
+) -> list[Launch]:
+    """The runs still missing (as slots allow); the replay finished once every run ended."""
     runs = _runs(context.instance, row)
     checks = {
         (str(c["run_id"]), str(c["kind"])): bool(c.get("match"))
         for c in deps.incidents.replay_checks(row.incident_id, row.replay_id)
     }
-    outcome = replay_outcome(run_ids, runs, checks)
+    outcome = replay_outcome(row.run_ids or [], runs, checks)
     if outcome is not None:
         deps.replays.finish(row, outcome.status, outcome.reason)
         context.log.info(f"replay {row.replay_id}: {outcome.status} ({outcome.reason})")
         return []
-    missing = [run_id for run_id in run_ids if run_id not in runs][: max(0, slots)]
-    return [
-        dg.RunRequest(
-            run_key=f"{row.replay_id}:{run_id}",
-            partition_key=f"{row.incident_id}.{run_id}",
-            asset_selection=[incident_packet.key, action_plan.key],
-            tags={REPLAY_TAG: row.replay_id, f"{TAG_PREFIX}incident": row.incident_id},
-        )
-        for run_id in missing
-    ]
+    return replay_launches(row, runs, slots)
 
 
 @dg.sensor(
@@ -84,7 +81,7 @@ def replay_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbookAw
     for row, run_ids in replays:
         deps.replays.take(row, run_ids)  # False: another tick took it; it is on the active queue anyway
     slots = capacity(context.instance, deployment_settings())
-    requests: list[dg.RunRequest] = []
+    launches: list[Launch] = []
     for row in deps.replays.queued(ACTIVE_QUEUE):
-        requests.extend(_advance(context, deps, row, slots - len(requests)))
-    return dg.SensorResult(run_requests=requests)
+        launches.extend(_advance(context, deps, row, slots - len(launches)))
+    return tick_result(launches, asset_selection=[incident_packet.key, action_plan.key])
