@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import re
 
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s\"',;)\]}]+"), "<arn>"),
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "<ts>"),
-    (re.compile(r"\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<ts>"),
+#: (text one of which a match must contain, or None for a digit; pattern; placeholder): a message
+#: holding none of them cannot match, and skips the pattern
+_MASKS: tuple[tuple[tuple[str, ...] | None, re.Pattern[str], str], ...] = (
+    (("arn:aws",), re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:\d{0,12}:[^\s\"',;)\]}]+"), "<arn>"),
     (
+        ("-",),
+        re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+        "<ts>",
+    ),
+    ((":",), re.compile(r"\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<ts>"),
+    (
+        ("-",),
         re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
         "<uuid>",
     ),
-    (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<ip>"),
-    (re.compile(r"\b(?:0x)?(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"), "<hex>"),
-    (re.compile(r"(?<![\w<])[-+]?\d+(?:\.\d+)?(?![\w>])"), "<num>"),
+    ((".",), re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"), "<ip>"),
+    (None, re.compile(r"\b(?:0x)?(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"), "<hex>"),
+    (None, re.compile(r"(?<![\w<])[-+]?\d+(?:\.\d+)?(?![\w>])"), "<num>"),
 )
+_DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 
 
 def mask(text: str) -> str:
     """Replace variable tokens with placeholders; stable for the same input."""
     out = text
-    for pattern, placeholder in _MASKS:
-        out = pattern.sub(placeholder, out)
+    for needles, pattern, placeholder in _MASKS:
+        if any(needle in out for needle in needles) if needles else _DIGIT.search(out):
+            out = pattern.sub(placeholder, out)
     return _SPACES.sub(" ", out).strip()

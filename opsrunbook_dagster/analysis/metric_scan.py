@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from opsrunbook_dagster.analysis.metric_baseline import bar, recurs, robust_scale, rolling_median
@@ -37,10 +37,21 @@ class Series:
     floor: float  # smallest change that counts (one unit for counts)
     rate: float | None  # per-point Poisson rate when the series counts events
     shifts: list[float]  # running medians of SHIFT_POINTS points
+    #: running medians by scale, computed once: both sides and the bar read the same ones
+    _rolled: dict[int, list[float]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def period(self) -> float:
         return (self.times[self.n_base - 1] - self.times[0]) / max(self.n_base - 1, 1)
+
+    def rolled(self, k: int) -> list[float]:
+        """Running medians of ``k`` consecutive values."""
+        if k == SHIFT_POINTS:
+            return self.shifts
+        medians = self._rolled.get(k)
+        if medians is None:
+            medians = self._rolled[k] = rolling_median(self.values, k)
+        return medians
 
 
 def surprising_count(s: Series, start: int, k: int, candidates: int) -> bool:
@@ -63,7 +74,7 @@ class Hit:
 def limit_of(s: Series, side: int, k: int, z: float) -> tuple[float, list[float], list[float]] | None:
     """(how far past the baseline median a value at scale k must go on ``side``, the baseline's
     times and excursions at that scale), or None when the baseline is too short for that scale."""
-    rolled = s.shifts if k == SHIFT_POINTS else rolling_median(s.values, k)
+    rolled = s.rolled(k)
     cut = s.n_base - (k - 1)  # rolled values that end inside the baseline
     if cut < MIN_BASELINE_POINTS:
         return None
@@ -86,7 +97,7 @@ def scan(s: Series, side: int, k: int, z: float) -> Hit | None:
     if judged is None:
         return None
     limit, base_times, base = judged
-    rolled = s.shifts if k == SHIFT_POINTS else rolling_median(s.values, k)
+    rolled = s.rolled(k)
     whole = k == len(s.values) - s.n_base
     candidates = range(len(rolled) - 1, len(rolled)) if whole else range(s.n_base - (k - 1), len(rolled))
     for r in sorted(candidates, key=lambda j: (-side * (rolled[j] - s.centre), j)):
