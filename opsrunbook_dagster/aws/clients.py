@@ -19,6 +19,24 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
+#: The services an incident run's clients call (collectors, stores, secrets).
+RUN_SERVICES = ("cloudwatch", "dynamodb", "logs", "s3", "ssm", "stepfunctions")
+
+
+def preload_service_models(services: tuple[str, ...] = RUN_SERVICES) -> None:
+    """Parse the service models (API, endpoint rules, partitions) of ``services`` into this
+    process's session, so clients created later (in this process or a fork of it) build from memory:
+    ~0.2 CPU-s for a run's six services, against ~0.03 s once parsed. Reads files of botocore only:
+    no credentials, no network."""
+    with _SESSION_LOCK:
+        core = _session()._session  # botocore's session under boto3's (public attribute)
+        loader = core.get_component("data_loader")
+        loader.load_data("partitions")
+        for service in services:
+            core.get_service_model(service)
+            loader.load_service_model(service, "endpoint-rule-set-1")
+
+
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 

@@ -1,4 +1,4 @@
-"""The Dagster side of the request queues (``pipeline/request_queue.py``): how many runs may start,
+"""The Dagster side of the request queues (``stores/request_queue.py``): how many runs may start,
 whether a run key already has a run, and the ``SensorResult`` of a drained tick. Every sensor that
 turns queued rows into runs (incident requests, PR reviews, replays) goes through here."""
 
@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import dagster as dg
 
-from opsrunbook_dagster.pipeline.request_queue import Launch, TickPlan, take
 from opsrunbook_dagster.settings import OpsRunbookSettings
+from opsrunbook_dagster.stores.request_queue import Launch, TickPlan, take
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 #: Runs in flight are capped by ``settings.max_concurrent_runs`` (OPSRUNBOOK_MAX_CONCURRENT_RUNS,

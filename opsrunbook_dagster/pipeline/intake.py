@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from contracts.ids import partition_key
 from contracts.incident_event import IncidentEventV1
 from contracts.registry import first_error
-from opsrunbook_dagster.pipeline.request_queue import Launch, TickPlan
+from opsrunbook_dagster.stores.request_queue import Launch, TickPlan
 from opsrunbook_dagster.stores.requests_table import RequestRow
 
 

@@ -4,7 +4,7 @@ sensor applies them through ``request_queue.take``, like incident requests)."""
 from __future__ import annotations
 
 from contracts.github import GitHubPRReviewEventV1
-from opsrunbook_dagster.pipeline.request_queue import Launch, TickPlan
+from opsrunbook_dagster.stores.request_queue import Launch, TickPlan
 from opsrunbook_dagster.stores.requests_table import RequestRow
 from opsrunbook_dagster.stores.table_keys import delivery_pk
 

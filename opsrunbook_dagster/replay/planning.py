@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from contracts.ids import partition_key
-from opsrunbook_dagster.pipeline.request_queue import Launch
 from opsrunbook_dagster.stores.replays import ReplayRow
+from opsrunbook_dagster.stores.request_queue import Launch
 from opsrunbook_dagster.stores.table_keys import replay_pk
 
 

@@ -186,6 +186,16 @@ def test_no_import_cycles_between_subpackages() -> None:
     assert [" -> ".join(cycle) for cycle in _cycles(graph)] == []
 
 
+#: The one module whose import does work (the local forkserver runs nothing but its preload imports).
+FORKSERVER_PRELOAD = "opsrunbook_dagster.aws.forkserver_preload"
+
+
+def test_the_forkserver_preload_is_imported_by_the_local_launcher_config_only() -> None:
+    importers = sorted(m for m, targets in _import_graph().items() if FORKSERVER_PRELOAD in targets)
+    assert importers == []
+    assert FORKSERVER_PRELOAD in (ROOT / "infra" / "dagster.yaml").read_text(encoding="utf-8")
+
+
 #: Where the environment may be read: the edges. Everything below them gets typed values from
 #: ``opsrunbook_dagster.settings.OpsRunbookSettings``, built only in ``SETTINGS_EDGES``.
 ENVIRONMENT_EDGES = (

@@ -10,10 +10,10 @@ from opsrunbook_dagster.defs.incidents.partitions import incident_runs
 from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.run_queue import TAG_PREFIX, capacity, take_launches, tick_result
 from opsrunbook_dagster.pipeline.intake import plan_tick
-from opsrunbook_dagster.pipeline.request_queue import oldest_pending_age_seconds
 from opsrunbook_dagster.pipeline.status import reject_request
 from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
+from opsrunbook_dagster.stores.request_queue import oldest_pending_age_seconds
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 BATCH = 100

@@ -16,11 +16,11 @@ from opsrunbook_dagster.defs.resources import OpsRunbookAws, deployment_settings
 from opsrunbook_dagster.defs.run_errors import step_errors
 from opsrunbook_dagster.defs.run_queue import capacity, tick_result
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
-from opsrunbook_dagster.pipeline.request_queue import Launch
 from opsrunbook_dagster.replay import REPLAY_TAG
 from opsrunbook_dagster.replay.outcome import RunState, replay_outcome
 from opsrunbook_dagster.replay.planning import plan_replays, replay_launches
 from opsrunbook_dagster.stores.replays import ACTIVE_QUEUE, PENDING_QUEUE, ReplayRow
+from opsrunbook_dagster.stores.request_queue import Launch
 
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from opsrunbook_dagster.pipeline.request_queue import oldest_pending_age_seconds
+from opsrunbook_dagster.stores.request_queue import oldest_pending_age_seconds
 from opsrunbook_dagster.stores.requests_table import RequestRow
 
 

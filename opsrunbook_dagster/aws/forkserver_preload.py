@@ -1,0 +1,13 @@
+"""Preload target of the local run launcher's forkserver (``preload_modules`` in infra/dagster.yaml).
+
+Importing this module parses the AWS service models every incident run uses
+(:func:`opsrunbook_dagster.aws.clients.preload_service_models`) once in the forkserver; each run
+worker forked from it then creates its boto3 clients from that copy-on-write memory instead of
+parsing the JSON models again (~0.2 CPU-s of each run). It is the project's one module whose import
+does work, on purpose: Python's forkserver runs nothing but the imports of its preload list. Nothing
+in the project imports it (tests/unit/test_architecture.py keeps it so).
+"""
+
+from opsrunbook_dagster.aws.clients import preload_service_models
+
+preload_service_models()
