@@ -62,6 +62,7 @@ bench: install
 	$(BIN)/python -m benchmarks.loghub_ga
 	$(BIN)/python -m benchmarks.nab_windows
 	$(BIN)/python -m benchmarks.analyzer_bench
+	$(BIN)/python -m benchmarks.pg_pool
 	$(BIN)/python -m benchmarks.chart_bench
 	$(BIN)/python -m benchmarks.ui_screenshots
 	$(BIN)/python -m benchmarks.chaos

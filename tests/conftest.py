@@ -58,6 +58,18 @@ def aws_resource(sandbox: SandboxServer, prefix: str) -> OpsRunbookAws:
     )
 
 
+@pytest.fixture(scope="module")
+def deps(aws: AwsTarget, request: pytest.FixtureRequest) -> PipelineDeps:
+    """Stores on the tables of the requesting module's own ``PREFIX`` (a module may define its own)."""
+    return PipelineDeps(target=aws, names=isolated(aws, request.module.PREFIX))
+
+
+@pytest.fixture
+def resource(sandbox: SandboxServer, request: pytest.FixtureRequest) -> OpsRunbookAws:
+    """The Dagster AWS resource on the same tables as ``deps``."""
+    return aws_resource(sandbox, request.module.PREFIX)
+
+
 def tamper(deps: PipelineDeps, key: str, body: bytes) -> None:
     """Overwrite a stored object behind the write-once store's back, as an attacker with bucket access would."""
     deps.client("s3").put_object(Bucket=deps.names.evidence_bucket, Key=key, Body=body)

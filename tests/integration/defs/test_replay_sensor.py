@@ -11,28 +11,16 @@ import dagster as dg
 import pytest
 
 from contracts.incident_event import IncidentEventV1
-from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.defs.incidents.outputs_assets import action_plan, incident_packet
 from opsrunbook_dagster.defs.replay.sensors import replay_request_sensor
 from opsrunbook_dagster.defs.resources import OpsRunbookAws
 from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.replay import REPLAY_TAG
-from opsrunbook_dagster.sandbox.server import SandboxServer
-from tests.conftest import aws_resource, isolated
 from tests.factories import incident_event
+from tests.integration.defs.launching import launch_as_the_daemon, launched
 
 pytestmark = pytest.mark.integration
-PREFIX = "replaysensor-"
-
-
-@pytest.fixture(scope="module")
-def deps(aws: AwsTarget) -> PipelineDeps:
-    return PipelineDeps(target=aws, names=isolated(aws, PREFIX))
-
-
-@pytest.fixture
-def resource(sandbox: SandboxServer) -> OpsRunbookAws:
-    return aws_resource(sandbox, PREFIX)
+PREFIX = "replaysensor-"  # the tables of this module (the shared deps/resource fixtures)
 
 
 @pytest.fixture
@@ -59,16 +47,6 @@ def _tick(instance: dg.DagsterInstance, resource: OpsRunbookAws, replay_id: str)
 
 
 @dg.op
-def rebuilt() -> None:
-    return None
-
-
-@dg.job
-def replay_run() -> None:
-    rebuilt()
-
-
-@dg.op
 def missing_evidence() -> None:
     raise FileNotFoundError("evidence/inc/run/logs.json is missing")
 
@@ -78,14 +56,9 @@ def broken_replay_run() -> None:
     missing_evidence()
 
 
-def _launch(instance: dg.DagsterInstance, request: dg.RunRequest, job: dg.JobDefinition = replay_run) -> None:
-    """What the daemon does with the request: a run carrying its tags, partition and run key."""
-    tags = {
-        **request.tags,
-        "dagster/partition": str(request.partition_key),
-        "dagster/run_key": str(request.run_key),
-    }
-    job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+def _launch(instance: dg.DagsterInstance, request: dg.RunRequest, job: dg.JobDefinition = launched) -> None:
+    run = {"dagster/partition": str(request.partition_key), "dagster/run_key": str(request.run_key)}
+    launch_as_the_daemon(instance, {**request.tags, **run}, job)
 
 
 def test_a_replay_becomes_one_run_per_partition_once_and_ends_match(

@@ -17,6 +17,7 @@ from opsrunbook_dagster.pipeline.deps import PipelineDeps
 from opsrunbook_dagster.stores.requests_table import RequestStore, to_item
 from tests.conftest import aws_resource, isolated
 from tests.integration.daemon_support import DaemonView, ticks_after_read
+from tests.integration.defs.launching import launch_as_the_daemon
 
 pytestmark = pytest.mark.integration
 PREFIX = "sensor-"
@@ -56,20 +57,6 @@ def _tick(instance: dg.DagsterInstance, resource: OpsRunbookAws) -> dg.SensorRes
     return result
 
 
-def _pretend_launched(instance: dg.DagsterInstance, run_key: str) -> None:
-    """What the daemon does with a RunRequest: a run tagged with its run key."""
-
-    @dg.op
-    def noop() -> None:
-        return None
-
-    @dg.job
-    def launched() -> None:
-        noop()
-
-    launched.execute_in_process(instance=instance, tags={"dagster/run_key": run_key})
-
-
 def test_each_row_is_requested_once_and_leaves_the_queue_when_its_run_exists(
     deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,7 +77,7 @@ def test_each_row_is_requested_once_and_leaves_the_queue_when_its_run_exists(
     again = _tick(instance, resource)
     assert sorted(r.run_key for r in again.run_requests or []) == keys
     for key in keys:
-        _pretend_launched(instance, key)
+        launch_as_the_daemon(instance, {"dagster/run_key": key})
     settled = _tick(instance, resource)
     assert settled.run_requests == []
     assert deps.requests.pending() == []
@@ -115,7 +102,7 @@ def test_concurrent_inserts_are_never_skipped_or_doubled(
         for request in result.run_requests or []:
             assert request.run_key not in launched, "a run key was requested again after its run existed"
             requested.append(request.run_key)  # type: ignore[arg-type]
-            _pretend_launched(instance, request.run_key)  # type: ignore[arg-type]
+            launch_as_the_daemon(instance, {"dagster/run_key": str(request.run_key)})
             launched.add(request.run_key)  # type: ignore[arg-type]
         if not any(t.is_alive() for t in threads) and not deps.requests.pending():
             break
