@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 from contracts.evidence import MetricSeries, MetricsEvidenceV1, MetricSpec, SourceResult, SourceStatus
 from contracts.incident_event import MAX_WINDOW
 from opsrunbook_dagster.collectors.budgets import metric_lookback, metric_period

@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmarks.nab_data import CATEGORIES, SPLITS, controls, evidence, load_one, series_names, split_of
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 from contracts.evidence import MetricsEvidenceV1
 from opsrunbook_dagster.analysis.metric_findings import metric_drafts
 from opsrunbook_dagster.pipeline.snapshot import handles_in_memory

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from contracts._base import Confidence, Name, Sha256, ShortText, StrictModel, UtcDatetime
+from contracts.base import Confidence, Name, Sha256, ShortText, StrictModel, UtcDatetime
 from contracts.canonical import content_hash, short_hash
 
 

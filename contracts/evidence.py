@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from contracts._base import LongText, Name, ShortText, StrictModel, TimeWindow, UtcDatetime
+from contracts.base import LongText, Name, ShortText, StrictModel, TimeWindow, UtcDatetime
 from contracts.limits import (
     DimensionNameText,
     DimensionValueText,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from contracts._base import LongText, Name, Sha256, ShortText, StrictModel, UtcDatetime
+from contracts.base import LongText, Name, Sha256, ShortText, StrictModel, UtcDatetime
 
 #: head branches of the pull requests this system opens; reviews on any other PR are never acted on
 BRANCH_PREFIX = "opsrunbook/"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from contracts._base import Name, Severity, StrictModel, TimeWindow
+from contracts.base import Name, Severity, StrictModel, TimeWindow
 from contracts.ids import INCIDENT_ID_PATTERN, derive_incident_id, derive_run_id
 from contracts.limits import (
     DIMENSION_NAME_MAX,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from contracts._base import (
+from contracts.base import (
     Confidence,
     LongText,
     Name,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from contracts._base import Name, Sha256, ShortText, StrictModel, TimeWindow
+from contracts.base import Name, Sha256, ShortText, StrictModel, TimeWindow
 from contracts.canonical import sha256_hex
 from contracts.evidence import Collector, EvidenceBase, SourceStatus
 from contracts.limits import LogGroupText

@@ -11,7 +11,7 @@ direct edge record the link (``caused_by`` / ``explains``) with the evidence of 
 
 from __future__ import annotations
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.packet import EvidenceRef, FindingKind
 from opsrunbook_dagster.analysis.dependency_graph import (
     ACTIONABLE,

@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.lambda_platform import parse_report
 from opsrunbook_dagster.analysis.log_findings import MAX_P_VALUE, REFS_PER_FINDING, function_of, spread

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.lambda_platform import EXIT_RE, OOM_RE, parse_report
 from opsrunbook_dagster.analysis.miner import SignatureMiner

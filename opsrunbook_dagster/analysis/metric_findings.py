@@ -42,7 +42,7 @@ no spread to divide by). Helpers live in ``metric_scan``, ``metric_baseline`` an
 
 from __future__ import annotations
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.evidence import MetricSeries, MetricSpec
 from contracts.packet import FindingKind, MetricBand
 from opsrunbook_dagster.analysis.metric_baseline import regime_start, robust_scale, rolling_median

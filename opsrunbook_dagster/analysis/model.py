@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.evidence import LogsEvidenceV1, MetricsEvidenceV1, StepFnEvidenceV1
 from contracts.packet import CausalLink, EvidenceRef, Finding, FindingKind, MetricBand
 from contracts.snapshot import EvidenceSnapshotV1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.packet import IncidentPacketV1, ModelTrace, SnapshotRef
 from opsrunbook_dagster.analysis import ANALYZER_VERSION
 from opsrunbook_dagster.analysis.cold_starts import cold_start_drafts

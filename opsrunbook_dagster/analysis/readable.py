@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 
 _PLACEHOLDER = re.compile(r"<\*>|<[a-z_]+>")
 MAX_EXAMPLE_CHARS = 160

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.evidence import ExecutionRecord
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles

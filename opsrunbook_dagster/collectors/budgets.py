@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 from contracts.incident_event import IncidentEventV1
 
 

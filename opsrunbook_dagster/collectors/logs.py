@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 from contracts.evidence import LogQuery, LogRow, LogsEvidenceV1, SourceResult, SourceStatus
 from opsrunbook_dagster.collectors.budgets import Budgets, CollectRequest, truncate_text
 from opsrunbook_dagster.collectors.errors import describe_error, failed_source

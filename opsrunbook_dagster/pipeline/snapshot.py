@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 from contracts.canonical import canonical_json, sha256_hex
 from contracts.evidence import COLLECTORS, EVIDENCE_MODELS, EvidenceBase, LogsEvidenceV1
 from contracts.ids import partition_key

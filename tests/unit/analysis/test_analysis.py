@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contracts._base import TimeWindow
+from contracts.base import TimeWindow
 from contracts.canonical import canonical_json
 from contracts.evidence import (
     ExecutionRecord,

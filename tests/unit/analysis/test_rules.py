@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from contracts._base import Severity
+from contracts.base import Severity
 from contracts.evidence import LogRow, MetricSpec
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.cold_starts import cold_start_drafts, rank_sum_p

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts._base import TimeWindow
 from contracts.actions import ActionFlags, ActionStatus
+from contracts.base import TimeWindow
 from contracts.canonical import canonical_json
 from contracts.packet import Finding
 from contracts.snapshot import EvidenceSnapshotV1, RepoMapCopy
