@@ -5,9 +5,17 @@ Importing this module parses the AWS service models every incident run uses
 worker forked from it then creates its boto3 clients from that copy-on-write memory instead of
 parsing the JSON models again (~0.2 CPU-s of each run). It is the project's one module whose import
 does work, on purpose: Python's forkserver runs nothing but the imports of its preload list. Nothing
-in the project imports it (tests/unit/test_architecture.py keeps it so).
+in the project imports it (tests/unit/test_architecture.py keeps it so). A failure here is logged,
+never raised: the forkserver would otherwise fail every run it forks.
 """
 
-from opsrunbook_dagster.aws.clients import preload_service_models
+import logging
 
-preload_service_models()
+from opsrunbook_dagster.aws import clients
+
+try:
+    clients.preload_service_models()
+except Exception:  # only an optimisation: a forkserver that fails here would fail every run
+    logging.getLogger(__name__).warning(
+        "AWS service models not preloaded; each run parses its own", exc_info=True
+    )
