@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,8 +30,7 @@ import dagster as dg
 import psycopg2
 
 from benchmarks.chaos_stack import start_sandbox
-from benchmarks.proc_cpu import _stat
-from benchmarks.proc_rss import tree
+from benchmarks.proc_cpu import snapshot
 from contracts.ids import partition_key
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
@@ -51,12 +50,7 @@ def _tree_cpu(pid: int | None) -> float:
     """CPU seconds of a process and everything under it (live processes' own, exited ones' via reaper)."""
     if pid is None:
         return 0.0
-    total = 0.0
-    for member in tree(pid):
-        stat = _stat(member)
-        if stat:
-            total += stat[1] + stat[2]
-    return total
+    return sum(p.own_s + p.reaped_s for p in snapshot({"measured": pid}).values())
 
 
 def _sessions(admin_url: str, db: str) -> int:
@@ -151,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             for mode in ("direct", "pgbouncer"):
                 db = f"pool_{mode}"
                 url = server.create_database(db)
-                with _pgbouncer(server_port) if mode == "pgbouncer" else _no_pooler() as (port, pid):
+                pooler = _pgbouncer(server_port) if mode == "pgbouncer" else nullcontext((0, None))
+                with pooler as (port, pid):
                     if port:
                         url = url.replace(f":{server_port}/", f":{port}/")
                     before = _sessions(server.url, db), _tree_cpu(server.pid), _tree_cpu(pid)
@@ -170,11 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     out["measured_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
     RESULTS.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     return 0
-
-
-@contextmanager
-def _no_pooler() -> Iterator[tuple[int, None]]:
-    yield 0, None
 
 
 if __name__ == "__main__":

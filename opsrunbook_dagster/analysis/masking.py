@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 #: (text one of which a match must contain, or None for a digit; pattern; placeholder): a message
 #: holding none of them cannot match, and skips the pattern
@@ -27,10 +28,16 @@ _DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
 
 
+def gated_sub(text: str, rules: Sequence[tuple[tuple[str, ...] | None, re.Pattern[str], str]]) -> str:
+    """Apply each ``(needles, pattern, replacement)`` in turn, skipping a pattern when the text holds
+    none of its needles (None: no digit), text that cannot match: the same result, less work."""
+    for needles, pattern, replacement in rules:
+        if any(needle in text for needle in needles) if needles else _DIGIT.search(text):
+            text = pattern.sub(replacement, text)
+    return text
+
+
 def mask(text: str) -> str:
     """Replace variable tokens with placeholders; stable for the same input."""
-    out = text
-    for needles, pattern, placeholder in _MASKS:
-        if any(needle in out for needle in needles) if needles else _DIGIT.search(out):
-            out = pattern.sub(placeholder, out)
+    out = gated_sub(text, _MASKS)
     return _SPACES.sub(" ", out).strip()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from opsrunbook_dagster.analysis.masking import gated_sub
+
 PLACEHOLDER = "\ue000"  # a masked span inside the pre-processed text (a private-use character)
 _TLD = r"(?:com|net|org|edu|gov|mil|int|io|info|biz|asia|local|lan|arpa|[a-z]{2})"
 _UNIT = r"(?:[KMGT]?i?B|bytes|ms|us|ns|sec|secs|seconds|s|min|mins|minutes|h|hours|days|%)"
@@ -45,13 +47,13 @@ _MASKS: tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] = (
     ),
     (None, re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?\s*" + _UNIT + r"(?!\w)")),
 )
-_DIGIT = re.compile(r"\d")
+#: leaders become a space first, then each mask the placeholder
+_RULES = (
+    (("..", "\u2026"), _LEADERS, " "),
+    *((needles, pattern, PLACEHOLDER) for needles, pattern in _MASKS),
+)
 
 
 def preprocess(line: str) -> str:
     """The line with compound variables replaced by a private-use placeholder character."""
-    text = _LEADERS.sub(" ", line) if ".." in line or "\u2026" in line else line
-    for needles, pattern in _MASKS:
-        if any(needle in text for needle in needles) if needles else _DIGIT.search(text):
-            text = pattern.sub(PLACEHOLDER, text)
-    return text
+    return gated_sub(line, _RULES)

@@ -8,15 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 _SESSION_LOCK = threading.Lock()
 
 
 @functools.cache
+def _botocore_session() -> botocore.session.Session:
+    """The botocore session under :func:`_session` (its loader holds the parsed service models)."""
+    return botocore.session.get_session()
+
+
+@functools.cache
 def _session() -> boto3.session.Session:
     """One session per process, created on first use: clients share its parsed service models."""
-    return boto3.session.Session()
+    return boto3.session.Session(botocore_session=_botocore_session())
 
 
 #: The services an incident run's clients call (collectors, stores, secrets).
@@ -29,7 +36,8 @@ def preload_service_models(services: tuple[str, ...] = RUN_SERVICES) -> None:
     ~0.2 CPU-s for a run's six services, against ~0.03 s once parsed. Reads files of botocore only:
     no credentials, no network."""
     with _SESSION_LOCK:
-        core = _session()._session  # botocore's session under boto3's (public attribute)
+        _session()
+        core = _botocore_session()
         loader = core.get_component("data_loader")
         loader.load_data("partitions")
         for service in services:

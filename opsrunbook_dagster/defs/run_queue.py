@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 import dagster as dg
 
 from opsrunbook_dagster.settings import OpsRunbookSettings
-from opsrunbook_dagster.stores.request_queue import Launch, TickPlan, take
+from opsrunbook_dagster.stores.request_queue import TAG_PREFIX, Launch, TickPlan, take
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 #: Runs in flight are capped by ``settings.max_concurrent_runs`` (OPSRUNBOOK_MAX_CONCURRENT_RUNS,
@@ -21,8 +21,6 @@ IN_FLIGHT = [
 #: The tag in which Dagster records a ``RunRequest``'s ``run_key`` on the run it creates (the
 #: documented way to find a sensor's runs by key; Dagster exports no public constant for it).
 RUN_KEY_TAG = "dagster/run_key"
-#: Prefix of OpsRunbook's own run tags.
-TAG_PREFIX = "opsrunbook/"
 
 
 def capacity(instance: dg.DagsterInstance, settings: OpsRunbookSettings) -> int:

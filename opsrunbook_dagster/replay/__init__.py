@@ -13,5 +13,9 @@ stages (``pipeline/outputs.py``, ``pipeline/charts.py``) run again; the rows are
 ``opsrunbook replay``.
 """
 
-#: The Dagster run tag that names the replay a run belongs to (set by the replay sensor).
-REPLAY_TAG = "opsrunbook/replay_id"
+from opsrunbook_dagster.stores.request_queue import TAG_PREFIX
+
+#: The subject of a replay's launches that names the replay, and so the Dagster run tag that names
+#: the replay a run belongs to (``opsrunbook/replay_id``).
+REPLAY_SUBJECT = "replay_id"
+REPLAY_TAG = f"{TAG_PREFIX}{REPLAY_SUBJECT}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from contracts.ids import partition_key
+from opsrunbook_dagster.replay import REPLAY_SUBJECT
 from opsrunbook_dagster.stores.replays import ReplayRow
 from opsrunbook_dagster.stores.request_queue import Launch
 from opsrunbook_dagster.stores.table_keys import replay_pk
@@ -45,7 +46,7 @@ def replay_launches(row: ReplayRow, started: Collection[str], slots: int) -> lis
             partition_key=partition_key(row.incident_id, run_id),
             run_key=f"{row.replay_id}:{run_id}",
             resumed=False,
-            subject={"incident": row.incident_id, "replay_id": row.replay_id},
+            subject={"incident": row.incident_id, REPLAY_SUBJECT: row.replay_id},
         )
         for run_id in missing
     ]

@@ -27,6 +27,9 @@ from datetime import UTC, datetime
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
+#: Prefix of OpsRunbook's own run tags: a launch's ``subject`` becomes ``opsrunbook/<name>`` tags.
+TAG_PREFIX = "opsrunbook/"
+
 
 @dataclass(frozen=True)
 class Launch:
