@@ -28,7 +28,7 @@ from opsrunbook_dagster.settings import OpsRunbookSettings
 
 def deployment_settings() -> OpsRunbookSettings:
     """The deployment's settings, read from the environment when a run or a tick needs them."""
-    return OpsRunbookSettings()
+    return OpsRunbookSettings.current()
 
 
 @functools.cache

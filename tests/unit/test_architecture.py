@@ -205,6 +205,7 @@ ENVIRONMENT_EDGES = (
     "opsrunbook_dagster/sandbox/postgres.py",  # OPSRUNBOOK_TEST_POSTGRES_URL of the test suite
     "opsrunbook_dagster/sandbox/seed_metrics.py",  # where benchmark CSVs are, for scenarios citing them
     "opsrunbook_dagster/fakes/reference.py",  # where the fakes' reference schemas are
+    "opsrunbook_dagster/settings.py",  # the settings: the environment as their cache key
 )
 SETTINGS_EDGES = (
     "opsrunbook_dagster/cli/",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -14,10 +15,15 @@ from opsrunbook_dagster.aws import clients
 MODULE = "opsrunbook_dagster.aws.forkserver_preload"
 
 
-def _import_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+def _import_fresh(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Import the module anew; what it asked of the garbage collector (the test process's own
+    collector is left alone)."""
+    asked: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: asked.append("freeze"))
     monkeypatch.delitem(sys.modules, MODULE, raising=False)
     importlib.import_module(MODULE)
     monkeypatch.delitem(sys.modules, MODULE, raising=False)
+    return asked
 
 
 def test_importing_it_preloads_the_models(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,7 +31,7 @@ def test_importing_it_preloads_the_models(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(
         clients, "preload_service_models", lambda services=clients.RUN_SERVICES: calls.append(services)
     )
-    _import_fresh(monkeypatch)
+    assert _import_fresh(monkeypatch) == ["freeze"]
     assert calls == [clients.RUN_SERVICES]
 
 
@@ -37,8 +43,9 @@ def test_a_failed_preload_is_logged_not_raised(
 
     monkeypatch.setattr(clients, "preload_service_models", broken)
     with caplog.at_level(logging.WARNING):
-        _import_fresh(monkeypatch)
+        asked = _import_fresh(monkeypatch)
     assert "AWS service models not preloaded" in caplog.text
+    assert asked == ["freeze"]  # what was imported is still worth freezing
     assert "botocore data missing" in caplog.text
 
 
