@@ -1,4 +1,4 @@
-"""The compute stack: Dagster services on Fargate, RDS with its password in Secrets Manager,
+"""The compute stack: Dagster services on Fargate, RDS behind RDS Proxy with its password in Secrets Manager,
 per-service least privilege, the launcher switch, an internal UI and the alarms."""
 
 from __future__ import annotations
@@ -75,6 +75,47 @@ def test_database_encrypted_private_protected(synthesized: dict[str, Any]) -> No
             "DeletionProtection": True,
         },
     )
+
+
+def test_services_reach_the_database_through_rds_proxy_only(templates: dict[str, Any]) -> None:
+    """dagster-postgres opens a connection per storage call (NullPool): the services talk to RDS
+    Proxy, which holds warm server backends; nothing but the proxy reaches the instance."""
+    template = templates[STACK]
+    proxies = resources(template, "AWS::RDS::DBProxy")
+    assert len(proxies) == 1
+    (proxy_id, proxy), (secret_id,) = (
+        next(iter(proxies.items())),
+        resources(template, "AWS::SecretsManager::Secret"),
+    )
+    props = proxy["Properties"]
+    assert props["EngineFamily"] == "POSTGRESQL" and props["RequireTLS"] is True
+    # the instance's generated secret, through its attachment to the instance (host, port filled in)
+    attachments = resources(template, "AWS::SecretsManager::SecretTargetAttachment")
+    assert [a["SecretArn"] for a in props["Auth"]] == [{"Ref": a} for a in attachments]
+    assert [a["Properties"]["SecretId"] for a in attachments.values()] == [{"Ref": secret_id}]
+    targets = resources(template, "AWS::RDS::DBProxyTargetGroup")
+    (database_id,) = resources(template, "AWS::RDS::DBInstance")
+    assert [t["Properties"]["DBInstanceIdentifiers"] for t in targets.values()] == [[{"Ref": database_id}]]
+    for name, container in _containers(template).items():
+        env = {e["Name"]: e["Value"] for e in container["Environment"]}
+        assert env["DAGSTER_PG_HOST"] == {"Fn::GetAtt": [proxy_id, "Endpoint"]}, name
+    proxy_groups = [g["Fn::GetAtt"][0] for g in props["VpcSecurityGroupIds"]]
+    database_groups = [
+        g["Fn::GetAtt"][0]
+        for g in resources(template, "AWS::RDS::DBInstance")[database_id]["Properties"]["VPCSecurityGroups"]
+    ]
+    ingress = [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()]
+    into_database = [r for r in ingress if r["GroupId"]["Fn::GetAtt"][0] in database_groups]
+    assert [r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in into_database] == proxy_groups
+    egress = [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupEgress").values()]
+    proxy_to_database = [
+        r
+        for r in egress
+        if r["GroupId"]["Fn::GetAtt"][0] in proxy_groups and "DestinationSecurityGroupId" in r
+    ]
+    assert [r["DestinationSecurityGroupId"]["Fn::GetAtt"][0] for r in proxy_to_database] == database_groups
+    into_proxy = [r for r in ingress if r["GroupId"]["Fn::GetAtt"][0] in proxy_groups]
+    assert len(into_proxy) == 3, "webserver, daemon and code server (run tasks share the daemon's group)"
 
 
 def test_ui_is_internal_and_never_open_to_the_world(templates: dict[str, Any]) -> None:

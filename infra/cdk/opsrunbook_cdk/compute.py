@@ -1,5 +1,5 @@
 """The compute stack: Dagster on ECS Fargate (webserver behind an internal ALB, daemon, code server
-as a gRPC service found through Cloud Map), RDS PostgreSQL, S3 compute logs, alarms.
+as a gRPC service found through Cloud Map), RDS PostgreSQL behind RDS Proxy, S3 compute logs, alarms.
 
 Checked by assertions and linters only (tests/infra); see docs/deploy.md for the order and inputs.
 """
@@ -25,7 +25,7 @@ from opsrunbook_cdk.common import (
     ssm_prefix_parameter,
     text_parameter,
 )
-from opsrunbook_cdk.database import DB_NAME, DB_PORT, DB_USER, dagster_database
+from opsrunbook_cdk.database import DB_NAME, DB_PORT, DB_USER, dagster_database, dagster_proxy
 from opsrunbook_cdk.launcher import launch_grants
 from opsrunbook_cdk.network import existing_network
 from opsrunbook_cdk.settings import StorageNames
@@ -91,6 +91,7 @@ class ComputeStack(Stack):
             self, "Namespace", vpc=network.vpc, name=Fn.join("", [prefix, "opsrunbook.internal"])
         )
         self.database = dagster_database(self, network, prefix)
+        self.proxy = dagster_proxy(self, network, self.database)
         self.network = network
 
         self.code_server = self._service(
@@ -210,7 +211,9 @@ class ComputeStack(Stack):
             if short == "code"
             else None,
         )
-        self.database.connections.allow_default_port_from(security_group, f"{short} to Dagster storage")
+        self.proxy.connections.allow_from(
+            security_group, ec2.Port.tcp(DB_PORT), f"{short} to Dagster storage"
+        )
         return service
 
     def _skip_container_checks(self, task: ecs.TaskDefinition) -> None:
@@ -227,7 +230,7 @@ class ComputeStack(Stack):
     def _environment(self) -> dict[str, str]:
         scope = self.scope_
         return {
-            "DAGSTER_PG_HOST": self.database.db_instance_endpoint_address,
+            "DAGSTER_PG_HOST": self.proxy.endpoint,  # never the instance itself (dagster_proxy)
             "DAGSTER_PG_PORT": str(DB_PORT),
             "DAGSTER_PG_USER": DB_USER,
             "DAGSTER_PG_DB": DB_NAME,
