@@ -11,7 +11,7 @@ from opsrunbook_dagster.stores.request_queue import TAG_PREFIX, Launch, TickPlan
 from opsrunbook_dagster.stores.requests_table import RequestStore
 
 #: Runs in flight are capped by ``settings.max_concurrent_runs`` (OPSRUNBOOK_MAX_CONCURRENT_RUNS,
-#: default 6; each is a process); the rest wait in the table.
+#: default 8; each is a process); the rest wait in the table.
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
