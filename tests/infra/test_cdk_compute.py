@@ -81,12 +81,8 @@ def test_services_reach_the_database_through_rds_proxy_only(templates: dict[str,
     """dagster-postgres opens a connection per storage call (NullPool): the services talk to RDS
     Proxy, which holds warm server backends; nothing but the proxy reaches the instance."""
     template = templates[STACK]
-    proxies = resources(template, "AWS::RDS::DBProxy")
-    assert len(proxies) == 1
-    (proxy_id, proxy), (secret_id,) = (
-        next(iter(proxies.items())),
-        resources(template, "AWS::SecretsManager::Secret"),
-    )
+    ((proxy_id, proxy),) = resources(template, "AWS::RDS::DBProxy").items()
+    (secret_id,) = resources(template, "AWS::SecretsManager::Secret")
     props = proxy["Properties"]
     assert props["EngineFamily"] == "POSTGRESQL" and props["RequireTLS"] is True
     # the instance's generated secret, through its attachment to the instance (host, port filled in)
@@ -94,16 +90,13 @@ def test_services_reach_the_database_through_rds_proxy_only(templates: dict[str,
     assert [a["SecretArn"] for a in props["Auth"]] == [{"Ref": a} for a in attachments]
     assert [a["Properties"]["SecretId"] for a in attachments.values()] == [{"Ref": secret_id}]
     targets = resources(template, "AWS::RDS::DBProxyTargetGroup")
-    (database_id,) = resources(template, "AWS::RDS::DBInstance")
+    ((database_id, database),) = resources(template, "AWS::RDS::DBInstance").items()
     assert [t["Properties"]["DBInstanceIdentifiers"] for t in targets.values()] == [[{"Ref": database_id}]]
     for name, container in _containers(template).items():
         env = {e["Name"]: e["Value"] for e in container["Environment"]}
         assert env["DAGSTER_PG_HOST"] == {"Fn::GetAtt": [proxy_id, "Endpoint"]}, name
     proxy_groups = [g["Fn::GetAtt"][0] for g in props["VpcSecurityGroupIds"]]
-    database_groups = [
-        g["Fn::GetAtt"][0]
-        for g in resources(template, "AWS::RDS::DBInstance")[database_id]["Properties"]["VPCSecurityGroups"]
-    ]
+    database_groups = [g["Fn::GetAtt"][0] for g in database["Properties"]["VPCSecurityGroups"]]
     ingress = [r["Properties"] for r in resources(template, "AWS::EC2::SecurityGroupIngress").values()]
     into_database = [r for r in ingress if r["GroupId"]["Fn::GetAtt"][0] in database_groups]
     assert [r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in into_database] == proxy_groups
