@@ -88,7 +88,7 @@ def _groups(handles: EvidenceHandles) -> dict[tuple[str, str], _Group]:
         if sig.level in ("INFO", "DEBUG", "TRACE") and not sig.error_type:
             continue
         if sig.body is not None:
-            miners[row.log_group].add(sig.body)
+            miners[row.log_group].record(sig.body)
         signed.append((index, row, sig))
     groups: dict[tuple[str, str], _Group] = {}
     for index, row, sig in signed:

@@ -33,17 +33,15 @@ def rolling_median(values: Sequence[float], k: int) -> list[float]:
     """Medians of every run of ``k`` consecutive values (``len(values) - k + 1`` of them)."""
     if k <= 1:
         return list(values)
-    window = sorted(values[:k])
-    mid = k // 2
-
-    def middle() -> float:  # the window is kept sorted: no sort per step
-        return window[mid] if k % 2 else (window[mid - 1] + window[mid]) / 2.0
-
-    out = [middle()]
-    for i in range(k, len(values)):
-        del window[bisect_left(window, values[i - k])]
-        insort(window, values[i])
-        out.append(middle())
+    window = sorted(values[:k])  # kept sorted: each step removes the value leaving, inserts the new one
+    hi = k // 2
+    lo = hi if k % 2 else hi - 1
+    out = [(window[lo] + window[hi]) / 2.0 if lo != hi else window[hi]]
+    append = out.append
+    for leaving, arriving in zip(values, values[k:], strict=False):  # the first len - k leave
+        del window[bisect_left(window, leaving)]
+        insort(window, arriving)
+        append(window[hi] if lo == hi else (window[lo] + window[hi]) / 2.0)
     return out
 
 
@@ -64,7 +62,8 @@ def recurs(at: float, excursion: float, times: Sequence[float], excursions: Sequ
 def bar(times: Sequence[float], excursions: Sequence[float], scale: float, gap: float) -> float:
     """How far past the baseline median a value must go to be unlike anything the baseline did."""
     tops: list[tuple[float, float]] = []
-    for i in sorted(range(len(excursions)), key=lambda j: (-excursions[j], j)):
+    # largest first, ties in order (a reversed sort keeps equal keys in their original order)
+    for i in sorted(range(len(excursions)), key=excursions.__getitem__, reverse=True):
         if excursions[i] <= 0.0 or len(tops) == TOP_EXCURSIONS:
             break
         if any(abs(times[i] - t) <= gap for t, _ in tops) or recurs(

@@ -100,7 +100,8 @@ def scan(s: Series, side: int, k: int, z: float) -> Hit | None:
     rolled = s.rolled(k)
     whole = k == len(s.values) - s.n_base
     candidates = range(len(rolled) - 1, len(rolled)) if whole else range(s.n_base - (k - 1), len(rolled))
-    for r in sorted(candidates, key=lambda j: (-side * (rolled[j] - s.centre), j)):
+    centre = s.centre  # largest excursion first, ties in order (a reversed sort is stable)
+    for r in sorted(candidates, key=lambda j: side * (rolled[j] - centre), reverse=True):
         excursion = side * (rolled[r] - s.centre)
         if excursion < limit:
             return None
@@ -128,7 +129,7 @@ def scan_noise(s: Series, k: int) -> tuple[float, int, float, float, int, int] |
     scale = robust_scale(rolled[:cut], usual)
     least = max(LEVEL_Z * scale, (NOISE_RATIO - 1.0) * usual, s.floor, 0.05 * abs(s.centre))
     limit = max(least, NOISE_MARGIN * bar(base_times, base, scale, 2 * k * s.period))
-    for r in sorted(range(cut, len(rolled)), key=lambda j: (-rolled[j], j)):
+    for r in sorted(range(cut, len(rolled)), key=rolled.__getitem__, reverse=True):
         rise = rolled[r] - usual
         if rise < limit:
             return None

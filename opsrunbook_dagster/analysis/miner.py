@@ -25,7 +25,7 @@ Usage::
 
     miner = SignatureMiner()
     for line in lines:
-        miner.add(line)                  # the line's template so far
+        miner.add(line)                  # the line's template so far (record(line): none asked)
     miner.template(line).text            # its final template (``id``, ``text``, ``count``)
     mine(lines)                          # batch: the final Template of every line, in order
 
@@ -190,6 +190,10 @@ class SignatureMiner:
     def add(self, line: str) -> str:
         """Record one line; returns the text of its template given every line seen so far."""
         return self._template(self._record(line)).text
+
+    def record(self, line: str) -> None:
+        """Record one line without asking for its template (clustering waits for the first ask)."""
+        self._record(line)
 
     def template(self, line: str) -> Template | None:
         """The template of a line already added (``None`` for a line of an unseen shape)."""

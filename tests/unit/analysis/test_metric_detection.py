@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.evidence import MetricSeries, MetricSpec
+from opsrunbook_dagster.analysis.metric_baseline import bar, rolling_median
 from opsrunbook_dagster.analysis.metric_findings import analyse_series
 from opsrunbook_dagster.analysis.metric_semantics import subject_of
+from opsrunbook_dagster.analysis.stats import median
 
 START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 
@@ -234,3 +236,19 @@ def test_a_regime_keeps_its_bursts_and_drops_the_old_level() -> None:
     result = judge(tail + quiet + burst + window, 62, "NetworkIn", period=300)
     assert result is not None and result[2].startswith("level shift: median 6")
     assert "after a level change" in result[2]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 7, 30])
+def test_running_medians_are_the_medians_of_each_window(k: int) -> None:
+    rng = random.Random(k)
+    values = [float(rng.choice([0, 1, 2, 2, 5])) + (rng.random() if k % 2 else 0.0) for _ in range(200)]
+    assert rolling_median(values, k) == [median(values[i : i + k]) for i in range(len(values) - k + 1)]
+
+
+def test_the_bar_takes_the_largest_excursions_first_and_ties_in_time_order() -> None:
+    times = [float(60 * i) for i in range(20)]
+    excursions = [0.0] * 20
+    excursions[3] = excursions[15] = 9.0  # a tie: both count, apart by more than the gap
+    excursions[4] = 8.0  # within the gap of the first 9.0: not another excursion
+    # two excursions of 9 are the top and the sixth is missing: 9 + 0.5 * max(9 - 0, 1)
+    assert bar(times, excursions, 1.0, 120.0) == 13.5

@@ -113,6 +113,15 @@ def test_incremental_miner_generalises_and_lists_templates() -> None:
     assert listed[0] == template
 
 
+def test_recording_lines_gives_the_templates_adding_them_does() -> None:
+    added, recorded = SignatureMiner(), SignatureMiner()
+    for line in SSH + VM:
+        added.add(line)
+        recorded.record(line)
+    assert [recorded.template(line) for line in SSH + VM] == [added.template(line) for line in SSH + VM]
+    assert recorded.templates() == added.templates()
+
+
 def test_grouping_accuracy_on_a_handful_of_lines() -> None:
     lines = [*SSH[:4], *VM[:4], "PopulateComponentFamiliesKey - Begin", "PopulateComponentFamiliesKey - End"]
     truth = ["ssh"] * 4 + ["vm-started", "vm-paused", "vm-resumed", "vm-stopped", "begin", "end"]
