@@ -92,10 +92,8 @@ def _groups(handles: EvidenceHandles) -> dict[tuple[str, str], _Group]:
         signed.append((index, row, sig))
     groups: dict[tuple[str, str], _Group] = {}
     for index, row, sig in signed:
-        text = sig.text
-        if sig.body is not None:
-            template = miners[row.log_group].template(sig.body)
-            text = template.text[:MAX_SIGNATURE_CHARS] if template else sig.text
+        template = miners[row.log_group].template(sig.body) if sig.body is not None else None
+        text = template.text[:MAX_SIGNATURE_CHARS] if template else sig.text
         key = (row.log_group, text)
         group = groups.get(key)
         if group is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from opsrunbook_dagster.analysis.lambda_platform import OOM_RE, TIMEOUT_RE
 from opsrunbook_dagster.analysis.masking import mask
@@ -43,13 +44,22 @@ _LAMBDA_PATHS = ("/var/task/", "/opt/python/", "/opt/nodejs/", "/var/runtime/", 
 
 @dataclass(frozen=True)
 class Signature:
-    text: str
     level: str | None
     error_type: str | None
     frame_file: str | None = None
     frame_line: int | None = None
     #: The plain one-line message (prefix stripped) when nothing more specific applied: the miner groups these.
     body: str | None = None
+    #: The signature's text where a rule built it; None for a plain line (``body``), masked on first use.
+    given_text: str | None = field(default=None, repr=False)
+
+    @cached_property
+    def text(self) -> str:
+        """The text occurrences of one problem share: a plain line's masked body, asked only where
+        no mined template stands for it (most plain lines never need it)."""
+        if self.given_text is not None:
+            return self.given_text
+        return mask(self.body or "")[:MAX_SIGNATURE_CHARS]
 
 
 def normalise_path(path: str) -> str:
@@ -79,7 +89,7 @@ def _traceback(message: str) -> Signature | None:
     where = f" at {normalise_path(frame.group('file'))}:{frame.group('fn')}" if frame else ""
     text = f"{exc_type}{where}: {mask(exc_msg)}".rstrip(": ")
     return Signature(
-        text=text[:MAX_SIGNATURE_CHARS],
+        given_text=text[:MAX_SIGNATURE_CHARS],
         level="ERROR",
         error_type=exc_type,
         frame_file=normalise_path(frame.group("file")) if frame else None,
@@ -100,7 +110,7 @@ def _json(body: str) -> Signature | None:
     error_type = next((str(doc[k]) for k in _TYPE_KEYS if doc.get(k)), None)
     message = next((str(doc[k]) for k in _MESSAGE_KEYS if doc.get(k)), "")
     parts = [p for p in (level, f"{error_type}:" if error_type else None, mask(message)) if p]
-    return Signature(text=" ".join(parts)[:MAX_SIGNATURE_CHARS], level=level, error_type=error_type)
+    return Signature(given_text=" ".join(parts)[:MAX_SIGNATURE_CHARS], level=level, error_type=error_type)
 
 
 def _node_uncaught(body: str) -> Signature | None:
@@ -122,7 +132,7 @@ def _node_uncaught(body: str) -> Signature | None:
     where = f" at {normalise_path(frame.group('file'))}" if frame else ""
     text = f"{error_type}{where}: {mask(str(doc.get('errorMessage') or ''))}".rstrip(": ")
     return Signature(
-        text=text[:MAX_SIGNATURE_CHARS],
+        given_text=text[:MAX_SIGNATURE_CHARS],
         level="ERROR",
         error_type=error_type,
         frame_file=normalise_path(frame.group("file")) if frame else None,
@@ -148,7 +158,7 @@ def signature_of(message: str) -> Signature:
     timeout = TIMEOUT_RE.search(first_line)
     if timeout:
         return Signature(
-            text="Task timed out after <num> seconds", level="ERROR", error_type="Lambda.Timeout"
+            given_text="Task timed out after <num> seconds", level="ERROR", error_type="Lambda.Timeout"
         )
     prefix = _LAMBDA_PREFIX.match(first_line)
     level = (prefix.group("lvl1") or prefix.group("lvl3") or prefix.group("lvl2")) if prefix else None
@@ -161,18 +171,17 @@ def signature_of(message: str) -> Signature:
         return structured
     if OOM_RE.search(message):
         return Signature(
-            text=mask(body)[:MAX_SIGNATURE_CHARS], level=level or "ERROR", error_type="Runtime.OutOfMemory"
+            given_text=mask(body)[:MAX_SIGNATURE_CHARS],
+            level=level or "ERROR",
+            error_type="Runtime.OutOfMemory",
         )
     frame = _NODE_FRAME.search(message) or _JAVA_FRAME.search(message)
-    text = mask(body)
-    frame_file = None
     if frame and "\n" in message:
         frame_file = normalise_path(frame.group("file"))
-        text = f"{text} at {frame_file}"
-    return Signature(
-        text=text[:MAX_SIGNATURE_CHARS],
-        level=level,
-        error_type=None,
-        frame_file=frame_file,
-        body=None if frame_file else body,
-    )
+        return Signature(
+            given_text=f"{mask(body)} at {frame_file}"[:MAX_SIGNATURE_CHARS],
+            level=level,
+            error_type=None,
+            frame_file=frame_file,
+        )
+    return Signature(level=level, error_type=None, body=body)

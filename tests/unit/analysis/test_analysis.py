@@ -153,6 +153,13 @@ def test_mask_is_idempotent() -> None:
     assert mask(mask(text)) == mask(text)
 
 
+def test_a_plain_line_is_masked_only_when_its_text_is_asked_for() -> None:
+    sig = signature_of(f"[ERROR]\t2026-11-26T10:00:00.000Z\t{RID}\tcharge 4242 failed after 3 retries")
+    assert sig.body == "charge 4242 failed after 3 retries" and sig.level == "ERROR"
+    assert "text" not in vars(sig)  # grouping by mined template never needed it
+    assert sig.text == "charge <num> failed after <num> retries" == mask(sig.body)
+
+
 # --- evidence builders ------------------------------------------------------------------------
 
 
