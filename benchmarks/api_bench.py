@@ -16,7 +16,8 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.pipeline_bench import _percentile, _start_sandbox
+from benchmarks.chaos_stack import start_sandbox
+from benchmarks.pipeline_bench import _percentile
 from opsrunbook_dagster.aws.clients import AwsTarget
 from opsrunbook_dagster.aws.names import ResourceNames
 from opsrunbook_dagster.cli.sandbox_cmd import client_env
@@ -44,7 +45,7 @@ def _body() -> str:
 
 
 def main() -> int:
-    sandbox, endpoint = _start_sandbox()
+    sandbox, endpoint = start_sandbox()
     api = ApiServer(env={**os.environ, **client_env(endpoint), "OPSRUNBOOK_API_KEYS": KEY}, port=free_port())
     try:
         ensure_resources(AwsTarget(endpoint_url=endpoint), ResourceNames())
