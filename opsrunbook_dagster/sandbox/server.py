@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from moto import backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -60,6 +61,15 @@ def quiet_moto_logs() -> None:
     warnings.filterwarnings("ignore", message="Tried to parse AWS::S3::BucketPolicy", category=UserWarning)
 
 
+def list_moto_modules_once() -> None:
+    """moto's dispatcher tells a service name from a host name by listing moto's package directory
+    (``os.listdir`` and an ``isdir`` per entry, ~180 of them) on every request, a seventh of the
+    sandbox's CPU in an incident run. The listing cannot change while the server runs: take it once
+    (idempotent; moto's modules are process-wide)."""
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+
+
 class _FaultableMotoServer(ThreadedMotoServer):
     """moto's threaded server with the fault switch (sandbox/faults.py) in front of its app."""
 
@@ -99,6 +109,7 @@ class SandboxServer:
         moto_dynamodb.install()
         moto_cloudwatch.install()
         moto_logs.install()
+        list_moto_modules_once()
         self._server = _FaultableMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         wait_until_ready(self.endpoint_url)
