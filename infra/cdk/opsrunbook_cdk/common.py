@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import BootstraplessSynthesizer, CfnParameter, CfnResource, Stack
+from aws_cdk import aws_logs as logs
 from constructs import IConstruct
+
+#: How long the Dagster services' and run tasks' log groups keep their events.
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 #: Parameters every stack takes: logical id -> (default, allowed pattern, description).
 SHARED_PARAMETERS: dict[str, tuple[str, str, str]] = {

@@ -18,6 +18,7 @@ from constructs import Construct
 from opsrunbook_cdk import roles
 from opsrunbook_cdk.alarms import compute_alarms
 from opsrunbook_cdk.common import (
+    LOG_RETENTION,
     bootstrapless,
     evidence_bucket_parameter,
     name_prefix,
@@ -26,17 +27,13 @@ from opsrunbook_cdk.common import (
     text_parameter,
 )
 from opsrunbook_cdk.database import DB_NAME, DB_PORT, DB_USER, dagster_database, dagster_proxy
-from opsrunbook_cdk.launcher import launch_grants
+from opsrunbook_cdk.launcher import INSTANCE_HOMES, launch_grants, run_task_definition
 from opsrunbook_cdk.network import existing_network
 from opsrunbook_cdk.settings import StorageNames
 from opsrunbook_cdk.storage import COMPUTE_LOG_PREFIX
 from opsrunbook_cdk.ui import WEBSERVER_PORT, internal_ui
 
 CODE_SERVER_PORT = 4000
-
-#: DAGSTER_HOME of each instance config in the image (Dockerfile).
-INSTANCE_HOMES = {"DefaultRunLauncher": "/opt/dagster/home", "EcsRunLauncher": "/opt/dagster/home-ecs"}
-LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 
 class ComputeStack(Stack):
@@ -109,7 +106,7 @@ class ComputeStack(Stack):
             port=WEBSERVER_PORT,
         )
         self._grants()
-        self.run_task = self._run_task_definition()
+        self.run_task = run_task_definition(self)
         self._instance_environment()
         launch_grants(self)
         for client in (self.daemon, self.webserver):
@@ -174,11 +171,11 @@ class ComputeStack(Stack):
             command=command,
             essential=True,
             logging=ecs.LogDrivers.aws_logs(stream_prefix=short, log_group=log_group),
-            environment=self._environment(),
-            secrets=self._secrets(),
+            environment=self.task_environment(),
+            secrets=self.task_secrets(),
             readonly_root_filesystem=False,
         )
-        self._skip_container_checks(task)
+        self.skip_container_checks(task)
         if port is not None:
             container.add_port_mappings(ecs.PortMapping(container_port=port))
         security_group = ec2.SecurityGroup(
@@ -216,7 +213,7 @@ class ComputeStack(Stack):
         )
         return service
 
-    def _skip_container_checks(self, task: ecs.TaskDefinition) -> None:
+    def skip_container_checks(self, task: ecs.TaskDefinition) -> None:
         skip_checkov(
             task,
             (
@@ -227,7 +224,7 @@ class ComputeStack(Stack):
             ),
         )
 
-    def _environment(self) -> dict[str, str]:
+    def task_environment(self) -> dict[str, str]:
         scope = self.scope_
         return {
             "DAGSTER_PG_HOST": self.proxy.endpoint,  # never the instance itself (dagster_proxy)
@@ -244,7 +241,7 @@ class ComputeStack(Stack):
             "AWS_DEFAULT_REGION": Aws.REGION,
         }
 
-    def _secrets(self) -> dict[str, ecs.Secret]:
+    def task_secrets(self) -> dict[str, ecs.Secret]:
         assert self.database.secret is not None
         # resolved by the ECS agent at task start: never in the task definition or the environment listing
         return {"DAGSTER_PG_PASSWORD": ecs.Secret.from_secrets_manager(self.database.secret, "password")}
@@ -265,33 +262,6 @@ class ComputeStack(Stack):
             assert container is not None
             container.add_environment("DAGSTER_HOME", home)
             container.add_environment("OPSRUNBOOK_RUN_TASK_DEFINITION", run_task)
-
-    # ---- runs as ECS tasks (EcsRunLauncher only) ---------------------------------------------
-
-    def _run_task_definition(self) -> ecs.FargateTaskDefinition:
-        log_group = logs.LogGroup(self, "RunLogs", retention=LOG_RETENTION)
-        skip_checkov(
-            log_group, ("CKV_AWS_158", "As the services' log groups: service key, redacted content.")
-        )
-        self.log_groups["Run"] = log_group
-        task = ecs.FargateTaskDefinition(self, "RunTask", cpu=1024, memory_limit_mib=2048)
-        task.add_container(
-            "run",
-            image=self.image,
-            essential=True,
-            logging=ecs.LogDrivers.aws_logs(stream_prefix="run", log_group=log_group),
-            environment={**self._environment(), "DAGSTER_HOME": INSTANCE_HOMES["EcsRunLauncher"]},
-            secrets=self._secrets(),
-        )
-        self._skip_container_checks(task)
-        for statement in roles.pipeline_worker(self.scope_):
-            task.add_to_task_role_policy(statement)
-        task.add_to_task_role_policy(roles.publish_metrics())
-        for child in [task, log_group]:
-            for resource in child.node.find_all():
-                if isinstance(resource, CfnResource):
-                    resource.cfn_options.condition = self.ecs_launcher
-        return task
 
     # ---- permissions --------------------------------------------------------------------------
 
