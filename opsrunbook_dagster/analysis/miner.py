@@ -25,7 +25,8 @@ Usage::
 
     miner = SignatureMiner()
     for line in lines:
-        miner.add(line)                  # the line's template so far (record(line): none asked)
+        miner.add(line)                  # the line's template so far
+        # or miner.record(line): the same, without computing a template per line
     miner.template(line).text            # its final template (``id``, ``text``, ``count``)
     mine(lines)                          # batch: the final Template of every line, in order
 
