@@ -32,12 +32,8 @@ def gated_sub(text: str, rules: Sequence[tuple[tuple[str, ...] | None, re.Patter
     """Apply each ``(needles, pattern, replacement)`` in turn, skipping a pattern when the text holds
     none of its needles (None: no digit), text that cannot match: the same result, less work."""
     for needles, pattern, replacement in rules:
-        if not needles:  # None: the pattern needs a digit
-            if not _DIGIT.search(text):
-                continue
-        elif needles[0] not in text and not any(needle in text for needle in needles[1:]):
-            continue  # (the first needle alone: no generator for the usual one-needle rule)
-        text = pattern.sub(replacement, text)
+        if any(needle in text for needle in needles) if needles else _DIGIT.search(text):
+            text = pattern.sub(replacement, text)
     return text
 
 
