@@ -75,10 +75,15 @@ class OpsRunbookSettings(BaseSettings):
     api_url: str = _env("OPSRUNBOOK_API_URL", "http://127.0.0.1:8000")
     repo_map: str | None = _env("OPSRUNBOOK_REPO_MAP")
     metrics_namespace: str | None = _env("OPSRUNBOOK_METRICS_NAMESPACE")
-    #: Runs in flight (the request sensor's backpressure). Dagster's sensor daemon loops every 5 s, so
-    #: a finished run's slot waits 2.5 s on average for the next launch: 8 keeps 2 cores busy through
-    #: that wait (burst of 100, benchmarks.pipeline_bench at 9938b16: 6 -> 169 s, 8 -> 145 s, 12 -> 154 s).
+    #: Runs in flight (the request sensor's backpressure; burst of 100, benchmarks.pipeline_bench at
+    #: 9938b16: 6 -> 169 s, 8 -> 145 s, 12 -> 154 s).
     max_concurrent_runs: int = _env("OPSRUNBOOK_MAX_CONCURRENT_RUNS", 8)
+    #: How long a request-sensor tick with nothing to launch (no new row, or no free slot) keeps
+    #: looking before it ends. Dagster's sensor daemon starts ticks once per 5 s loop, so without it a
+    #: row written just after a tick waits 2.5 s on average for the next one; at most 4 s so the tick
+    #: ends before the next loop. 0 = one look per tick. Needs ``sensors: use_threads`` in the
+    #: instance (every config in infra/ has it), else the wait would hold up the other sensors.
+    sensor_wait_seconds: float = _env("OPSRUNBOOK_SENSOR_WAIT_SECONDS", 3.5, ge=0.0, le=4.0)
     run_max_retries: int = _env("OPSRUNBOOK_RUN_MAX_RETRIES", 2)
     run_max_runtime_seconds: int = _env("OPSRUNBOOK_RUN_MAX_RUNTIME_SECONDS", 900)
     reschedule_after_seconds: float = _env("OPSRUNBOOK_RESCHEDULE_AFTER_SECONDS", 15.0)

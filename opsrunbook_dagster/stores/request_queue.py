@@ -16,19 +16,29 @@ For incident requests and reviews a tick:
    daemons ticking at once exactly one requests the run, and a claim lost means no request.
 
 A row leaves the queue when its run ends (``status.forward``) or is rejected. No Dagster here.
+
+A tick with nothing to do may wait for work (``poll_until`` with ``has_work``): Dagster's sensor
+daemon evaluates sensors once per 5 s loop, so a row written just after a tick would otherwise wait
+for the next loop (2.5 s on average), and so would a slot freed by a finished run.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from contracts.canonical import format_datetime
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 #: Prefix of OpsRunbook's own run tags: a launch's ``subject`` becomes ``opsrunbook/<name>`` tags.
 TAG_PREFIX = "opsrunbook/"
+#: How often a waiting tick looks again (``poll_until``).
+POLL_SECONDS = 0.25
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,3 +130,31 @@ def oldest_pending_age_seconds(rows: list[RequestRow], now: datetime) -> float:
         return 0.0
     oldest = datetime.fromisoformat(min(created).replace("Z", "+00:00"))
     return round(max(0.0, (now - oldest).total_seconds()), 3)
+
+
+def has_work(plan: TickPlan, slots: int) -> bool:
+    """Whether a tick has something to do now: a row to reject, or a new row to launch and a slot.
+    Rows already SCHEDULED are not reason enough (``take`` still handles them at the tick's end):
+    they wait for their run to exist, or for their schedule to go stale."""
+    return bool(plan.rejections) or (slots > 0 and any(not launch.resumed for launch in plan.launches))
+
+
+def poll_until(
+    probe: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    budget_s: float,
+    first: T | None = None,
+    poll_s: float = POLL_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``probe()`` until ``done`` says its value will do or another look would pass ``budget_s``;
+    the last value. The first look is immediate (a budget of 0 is one look) unless ``first``, a
+    value the caller has just looked at, stands for it."""
+    deadline = clock() + budget_s
+    value = probe() if first is None else first
+    while not done(value) and clock() + poll_s <= deadline:
+        sleep(poll_s)
+        value = probe()
+    return value

@@ -130,3 +130,10 @@ def test_runs_of_one_incident_are_limited_per_incident_id() -> None:
     assert config["telemetry"] == {"enabled": False}
     limits = config["run_coordinator"]["config"]["tag_concurrency_limits"]
     assert {"key": INCIDENT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
+
+
+@pytest.mark.parametrize("path", [INFRA / "dagster.yaml", PRODUCTION, ECS], ids=lambda p: p.name)
+def test_every_instance_evaluates_sensors_in_threads(path: Path) -> None:
+    """The request sensor's tick keeps looking for up to OPSRUNBOOK_SENSOR_WAIT_SECONDS; in the
+    daemon's own thread that wait would hold up every other sensor."""
+    assert _parsed(path)["sensors"]["use_threads"] is True

@@ -13,7 +13,7 @@ from opsrunbook_dagster.pipeline.intake import plan_tick
 from opsrunbook_dagster.pipeline.status import reject_request
 from opsrunbook_dagster.settings import OpsRunbookSettings
 from opsrunbook_dagster.stores.heartbeats import HeartbeatStore
-from opsrunbook_dagster.stores.request_queue import oldest_pending_age_seconds
+from opsrunbook_dagster.stores.request_queue import TickPlan, has_work, oldest_pending_age_seconds, poll_until
 from opsrunbook_dagster.stores.requests_table import RequestRow, RequestStore
 
 BATCH = 100
@@ -60,7 +60,10 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
 
     Rows stay in the pending index until their run exists, so a lost tick re-requests them; each
     request is claimed by a conditional write first and Dagster de-duplicates run keys, so two
-    daemons never launch one row twice. Invalid rows are REJECTED with the reason.
+    daemons never launch one row twice. Invalid rows are REJECTED with the reason. A tick with
+    nothing to launch (no new row, or no free slot) keeps looking for up to
+    ``OPSRUNBOOK_SENSOR_WAIT_SECONDS`` (3.5 s), so a new row or a freed slot need not wait for the
+    daemon's next 5 s loop.
     """
     deps, settings = aws.deps(), deployment_settings()
     store: RequestStore = deps.requests
@@ -69,11 +72,23 @@ def incident_request_sensor(context: dg.SensorEvaluationContext, aws: OpsRunbook
         settings.metrics_namespace, lambda: deps.client("cloudwatch", max_attempts=1, read_timeout=2.0)
     )
     cursor = _beat(deps.heartbeats, context.cursor, rows, metrics)
-    plan = plan_tick(rows)
+
+    queued = plan_tick(rows)
+
+    def look() -> tuple[TickPlan, int]:
+        # the free slots first: with none, the table need not be read again
+        slots = capacity(context.instance, settings)
+        return (plan_tick(store.pending(limit=BATCH)) if slots else queued), slots
+
+    plan, slots = poll_until(
+        look,
+        lambda seen: has_work(*seen),
+        budget_s=settings.sensor_wait_seconds,
+        first=(queued, capacity(context.instance, settings)),
+    )
     for pk, reason in plan.rejections:
         reject_request(deps, pk, reason)
         context.log.warning(f"rejected {pk}: {reason}")
-    slots = capacity(context.instance, settings)
     launches = take_launches(context.instance, store, plan, slots=slots, settings=settings)
     policy = run_policy_tags(settings)
     return tick_result(

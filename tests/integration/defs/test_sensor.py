@@ -50,6 +50,12 @@ def resource(sandbox, prefix: str) -> OpsRunbookAws:  # type: ignore[no-untyped-
     return aws_resource(sandbox, prefix)
 
 
+@pytest.fixture(autouse=True)
+def one_look_per_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ticks here look once (the tests drive them one by one); the wait has its own test."""
+    monkeypatch.setenv("OPSRUNBOOK_SENSOR_WAIT_SECONDS", "0")
+
+
 def _tick(instance: dg.DagsterInstance, resource: OpsRunbookAws) -> dg.SensorResult:
     context = dg.build_sensor_context(instance=instance, resources={"aws": resource})
     result = incident_request_sensor(context)
@@ -109,6 +115,33 @@ def test_concurrent_inserts_are_never_skipped_or_doubled(
     for thread in threads:
         thread.join()
     assert sorted(requested) == sorted(f"{e.resolved_incident_id}.{e.run_id}" for e in events)
+
+
+def test_a_tick_with_nothing_to_launch_launches_a_row_written_while_it_waits(
+    deps: PipelineDeps, resource: OpsRunbookAws, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dagster starts a tick once per 5 s loop: the tick keeps looking, so a row written after it
+    started is launched by it, not by the next one."""
+    monkeypatch.setenv("OPSRUNBOOK_SENSOR_WAIT_SECONDS", "3.5")
+    assert deps.requests.pending() == []
+    event = _event(300)
+    writer = threading.Timer(0.6, lambda: deps.requests.submit(event))
+    writer.start()
+    result = _tick(instance, resource)
+    writer.join()
+    assert [r.run_key for r in result.run_requests or []] == [f"{event.resolved_incident_id}.{event.run_id}"]
+    assert result.dynamic_partitions_requests[0].partition_keys == [r.run_key for r in result.run_requests]  # type: ignore[union-attr]
+    # with no wait, a row written after the look is the next tick's
+    monkeypatch.setenv("OPSRUNBOOK_SENSOR_WAIT_SECONDS", "0")
+    launch_as_the_daemon(instance, {"dagster/run_key": str(result.run_requests[0].run_key)})  # type: ignore[index]
+    later = _event(301)
+    writer = threading.Timer(0.3, lambda: deps.requests.submit(later))
+    writer.start()
+    assert _tick(instance, resource).run_requests == []
+    writer.join()
+    assert [r.run_key for r in _tick(instance, resource).run_requests or []] == [
+        f"{later.resolved_incident_id}.{later.run_id}"
+    ]
 
 
 def test_invalid_rows_are_rejected_with_the_reason_and_kept(

@@ -22,6 +22,7 @@ from opsrunbook_dagster.collectors.logs_insights import (
     parse_timestamp,
     query_string,
 )
+from tests.fake_clock import FakeClock
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 GROUP = "/aws/lambda/payment-gateway"
@@ -139,19 +140,6 @@ def test_query_string_and_client_side_filters() -> None:
 
 
 # --- polling ----------------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class ScriptedInsights:
