@@ -23,6 +23,12 @@ as the window, mostly at one level that nothing before it came near), only that 
 is the baseline, from ``SHIFT_POINTS`` points after the change: the old level and the change's own transient
 (a restart spike) say nothing about what is normal now.
 
+A metric with a strong daily pattern (``metric_season``: a baseline of at least two days whose
+same-time-of-day profile explains at least half its spread) is judged by each point's distance
+from the usual for its time of day, and its finding says so ("daily seasonal baseline"). On NAB
+this changes no verdict of either split (session 10); it is for day/night traffic, where a drop at
+the evening peak is still above the night's level.
+
 A steady metric that turns erratic without moving its level (utilisation or traffic flipping
 between two values) is caught by a fourth check, **noisier**: running medians of
 ``NOISE_POINTS`` point-to-point steps, reported when one is ``NOISE_RATIO`` times the baseline's
@@ -59,6 +65,7 @@ from opsrunbook_dagster.analysis.metric_scan import (
     scan,
     scan_noise,
 )
+from opsrunbook_dagster.analysis.metric_season import daily_season
 from opsrunbook_dagster.analysis.metric_semantics import THROTTLE_METRICS, direction_of, subject_of
 from opsrunbook_dagster.analysis.model import Draft, EvidenceHandles
 from opsrunbook_dagster.analysis.readable import metric_title, span
@@ -81,6 +88,14 @@ def _band(
         "upper": None if up is None else _round(s.centre + up),
         "lower": None if down is None else _round(s.centre - down),
     }
+
+
+def _seasonal_text(name: str, k: int, off: float, value: float, usual: float, against: str) -> str:
+    """A verdict against the daily profile: how far from the usual for the time of day."""
+    if name == "spike":
+        return f"spike: {value:.4g} where {usual:.4g} is usual at that time of day, vs {against}"
+    what = "median of the window" if name == "level" else f"median of {k} points"
+    return f"{name} shift: {what} {off:+.4g} from the usual for the time of day, vs {against}"
 
 
 def _round(value: float) -> float:
@@ -106,6 +121,10 @@ def judge_series(
     if n_base < MIN_BASELINE_POINTS or n_inc < MIN_INCIDENT_POINTS:
         return None
     values = series.values
+    season = daily_season(times, values, n_base)
+    if season is not None:  # judged by each point's distance from the usual for its time of day
+        expected = season.expected
+        values = season.residuals(values, median(values[:n_base]))
     shifts = rolling_median(values, SHIFT_POINTS)
     start = regime_start(values, shifts, n_base, max(n_inc, 2 * SHIFT_POINTS), SHIFT_POINTS, LEVEL_Z)
     times, values, shifts, n_base = times[start:], values[start:], shifts[start:], n_base - start
@@ -113,10 +132,14 @@ def judge_series(
     centre = median(base)
     flat = min(base) == max(base)
     against = f"baseline flat at {centre:.4g}" if flat else f"baseline median {centre:.4g}"
+    if season is not None:
+        against = "the same time of day"
     if start:
         against += f" from {series.timestamps[start]:%Y-%m-%d %H:%M} on, after a level change"
     else:
         against += f" over the {span(window_start - times[0])} before the window"
+    if season is not None:
+        against += f" (daily seasonal baseline, median {centre:.4g})"
     counts = spec.stat in ("Sum", "SampleCount")
     integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
     s = Series(
@@ -144,14 +167,18 @@ def judge_series(
         if not found:
             continue
         z_score, point, value, best = max(found, key=lambda f: f[:3])
-        if name == "level":
+        if season is not None:
+            text = _seasonal_text(
+                name, k, value - centre, series.values[start + point], expected[start + point], against
+            )
+        elif name == "level":
             text = f"level shift: median {value:.4g} vs {against}"
         elif name == "sustained":
             text = f"sustained shift: median of {k} points {value:.4g} vs {against}"
         else:
             text = f"spike: {value:.4g} vs {against}"
         band = MetricBand(
-            **_band(series, s, start, sides, (k, z, name)),  # type: ignore[arg-type]
+            **_band(series, s, start, sides if season is None else (), (k, z, name)),  # type: ignore[arg-type]
             value=_round(value),
             anomaly_start=series.timestamps[start + best.first],
             anomaly_end=series.timestamps[start + best.last],
