@@ -141,7 +141,8 @@ def judge_series(
     if season is not None:
         against += f" (daily seasonal baseline, median {centre:.4g})"
     counts = spec.stat in ("Sum", "SampleCount")
-    integral = counts and all(v >= 0 and float(v).is_integer() for v in base)
+    # residuals from a daily profile are not event counts: no Poisson rate for them
+    integral = counts and season is None and all(v >= 0 and float(v).is_integer() for v in base)
     s = Series(
         times=times,
         values=values,

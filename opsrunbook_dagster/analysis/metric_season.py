@@ -22,9 +22,8 @@ from opsrunbook_dagster.analysis.metric_baseline import DAY_SECONDS, robust_scal
 from opsrunbook_dagster.analysis.stats import median
 
 MIN_DAYS = 2.0  # whole days of baseline before a daily profile is tried
-MIN_GAIN = (
-    0.5  # share of the baseline's spread the profile must explain (0.3 raised false alarms on NAB tuning)
-)
+#: share of the baseline's spread the profile must explain (0.3 raised false alarms on NAB tuning)
+MIN_GAIN = 0.5
 HALF_WIDTH = 1_800.0  # "same time of day": within 30 min
 MIN_SAME_TIME = 3
 
