@@ -47,21 +47,20 @@ def daily_season(times: Sequence[float], values: Sequence[float], n_base: int) -
     days = (times[n_base - 1] - times[0]) / DAY_SECONDS
     if days < MIN_DAYS:
         return None
-    base_times = times[:n_base]
-    centre = median(values[:n_base])
-    expected = []
-    for t in times:
+    base_times, base = times[:n_base], values[:n_base]
+    centre = median(base)
+
+    def usual(t: float) -> float:
         same: list[float] = []
         for day in range(1, int(days) + 2):
             for at in (t - day * DAY_SECONDS, t + day * DAY_SECONDS):
-                lo = bisect_left(base_times, at - HALF_WIDTH)
-                hi = bisect_right(base_times, at + HALF_WIDTH)
-                same.extend(values[lo:hi])
-        expected.append(median(same) if len(same) >= MIN_SAME_TIME else centre)
-    season = Season(expected=expected, days=days)
-    base = values[:n_base]
-    raw = robust_scale(base, centre)
-    residual = season.residuals(values, centre)[:n_base]
-    if robust_scale(residual, median(residual)) > (1.0 - MIN_GAIN) * raw:
+                same.extend(
+                    base[bisect_left(base_times, at - HALF_WIDTH) : bisect_right(base_times, at + HALF_WIDTH)]
+                )
+        return median(same) if len(same) >= MIN_SAME_TIME else centre
+
+    expected = [usual(t) for t in base_times]  # the window's points only once the profile is kept
+    residual = [v - e + centre for v, e in zip(base, expected, strict=True)]
+    if robust_scale(residual, median(residual)) > (1.0 - MIN_GAIN) * robust_scale(base, centre):
         return None
-    return season
+    return Season(expected=expected + [usual(t) for t in times[n_base:]], days=days)
