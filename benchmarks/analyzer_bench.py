@@ -1,4 +1,6 @@
-"""Analyzer alone: 10,000 log rows + 60 metric series x 1,440 points + 200 executions.
+"""Analyzer alone: 10,000 log rows + 60 metric series x 1,440 points + 200 executions, and the
+season probe the metrics collector fetches beside every series (a week of 10-minute points, here
+with a daily pattern, so every series with a finding is also judged against the time of day).
 
 Writes benchmarks/results/analyzer.json (seconds: the median of 5 builds, peak_rss_mb). Targets: <= 1 s,
 <= 300 MB.
@@ -7,6 +9,7 @@ Writes benchmarks/results/analyzer.json (seconds: the median of 5 builds, peak_r
 from __future__ import annotations
 
 import json
+import math
 import random
 import resource
 import statistics
@@ -15,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from contracts.base import TimeWindow
 from contracts.evidence import (
     ExecutionRecord,
     LogRow,
@@ -26,12 +30,16 @@ from contracts.evidence import (
     StepFnEvidenceV1,
 )
 from opsrunbook_dagster.analysis.packet_builder import build_packet
+from opsrunbook_dagster.collectors.budgets import SEASON_LOOKBACK, season_period
 from opsrunbook_dagster.pipeline.snapshot import handles_in_memory
 
 RESULTS = Path(__file__).parent / "results" / "analyzer.json"
 REPEATS = 5
 END = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WINDOW = {"start": END - timedelta(hours=1), "end": END}
+PROBE_PERIOD = season_period(TimeWindow.model_validate(WINDOW), END)
+PROBE_START = END - timedelta(hours=1) - SEASON_LOOKBACK
+PROBE_POINTS = int((END - PROBE_START).total_seconds()) // PROBE_PERIOD
 TEMPLATES = [
     "ERROR Failed to process order {n} for customer {c}: upstream returned 503",
     '{{"level":"ERROR","message":"payment declined for card {n}","errorType":"CardDeclined","requestId":"{c}"}}',
@@ -63,7 +71,7 @@ def _logs(rng: random.Random) -> LogsEvidenceV1:
 
 
 def _metrics(rng: random.Random) -> MetricsEvidenceV1:
-    specs, series = [], []
+    specs, series, probes = [], [], []
     for i in range(60):
         spec = MetricSpec(
             id=f"m{i:03d}_errors_sum",
@@ -83,6 +91,23 @@ def _metrics(rng: random.Random) -> MetricsEvidenceV1:
                 id=spec.id, label=spec.label, status_code="Complete", timestamps=times, values=values
             )
         )
+        probe_times = [PROBE_START + timedelta(seconds=PROBE_PERIOD * k) for k in range(PROBE_POINTS)]
+        daily = [
+            50 + 30 * math.sin(2 * math.pi * (t - PROBE_START).total_seconds() / 86_400) for t in probe_times
+        ]
+        probe_values = [
+            max(0.0, rng.gauss(level + (10 * shift if t >= END - timedelta(hours=1) else 0), 3.0))
+            for t, level in zip(probe_times, daily, strict=True)
+        ]
+        probes.append(
+            MetricSeries(
+                id=spec.id,
+                label=spec.label,
+                status_code="Complete",
+                timestamps=probe_times,
+                values=probe_values,
+            )
+        )
     return MetricsEvidenceV1(
         incident_id="inc-bench",
         run_id="r000000000000",
@@ -91,6 +116,8 @@ def _metrics(rng: random.Random) -> MetricsEvidenceV1:
         period_seconds=60,
         specs=specs,
         series=series,
+        season_period_seconds=PROBE_PERIOD,
+        season_series=probes,
     )
 
 
@@ -143,6 +170,7 @@ def main() -> int:
         "rows": 10_000,
         "series": 60,
         "points_per_series": 1440,
+        "season_probe_points_per_series": PROBE_POINTS,
         "executions": 200,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,12 @@ from pathlib import Path
 from contracts.base import TimeWindow
 from contracts.evidence import MetricSeries, MetricsEvidenceV1, MetricSpec, SourceResult, SourceStatus
 from contracts.incident_event import MAX_WINDOW
-from opsrunbook_dagster.collectors.budgets import metric_lookback, metric_period
+from opsrunbook_dagster.collectors.budgets import (
+    SEASON_LOOKBACK,
+    metric_lookback,
+    metric_period,
+    season_period,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 GAP = timedelta(days=1)
@@ -118,14 +123,29 @@ def _resample(
     return [(start + timedelta(seconds=k * period), agg(v)) for k, v in sorted(buckets.items())]
 
 
-def evidence(series: Series, window: TimeWindow) -> MetricsEvidenceV1:
+def _fetched(series: Series, start: datetime, end: datetime, period: int, stat: str) -> MetricSeries:
+    """What GetMetricData returns for [start, end) at ``period`` (the data is at 5 minutes or coarser)."""
+    points = [(t, v) for t, v in zip(series.times, series.values, strict=True) if start <= t < end]
+    if period > 300:
+        points = _resample(points, start, period, stat)
+    return MetricSeries(
+        id="m0",
+        label=spec_for(series.name, period).label,
+        status_code="Complete",
+        timestamps=[p[0] for p in points],
+        values=[round(p[1], 6) for p in points],
+    )
+
+
+def evidence(series: Series, window: TimeWindow, probe: bool = True) -> MetricsEvidenceV1:
+    """The metrics evidence of ``window``, with the season probe the collector fetches (``probe``),
+    collected as the window ends."""
     window = TimeWindow(start=window.start, end=min(window.end, window.start + MAX_WINDOW))
     period = metric_period(window)
     start = window.start - metric_lookback(window)
-    points = [(t, v) for t, v in zip(series.times, series.values, strict=True) if start <= t < window.end]
     spec = spec_for(series.name, period)
-    if period > 300:
-        points = _resample(points, start, period, spec.stat)
+    probe_period = season_period(window, window.end)
+    probe_start = window.start - SEASON_LOOKBACK
     return MetricsEvidenceV1(
         incident_id="inc-nab",
         run_id="r000000000000",
@@ -134,15 +154,9 @@ def evidence(series: Series, window: TimeWindow) -> MetricsEvidenceV1:
         collected_at=window.end,
         period_seconds=period,
         specs=[spec],
-        series=[
-            MetricSeries(
-                id=spec.id,
-                label=spec.label,
-                status_code="Complete",
-                timestamps=[p[0] for p in points],
-                values=[round(p[1], 6) for p in points],
-            )
-        ],
+        series=[_fetched(series, start, window.end, period, spec.stat)],
+        season_period_seconds=probe_period if probe else None,
+        season_series=[_fetched(series, probe_start, window.end, probe_period, spec.stat)] if probe else [],
         sources=[SourceResult(source=spec.label, status=SourceStatus.complete)],
     )
 

@@ -3,7 +3,8 @@
 For every series and labelled window the metric evidence is built as the metrics collector would
 (:mod:`benchmarks.nab_data`): the labelled window is the incident window (capped at the contract's
 7 days), the baseline is the ``metric_lookback(window)`` of points before it, at
-``metric_period(window)``, one ``MetricSpec`` named after the file. The packet's own metric
+``metric_period(window)``, with the collector's season probe (the week before the window at
+``season_period(window)``), one ``MetricSpec`` named after the file. The packet's own metric
 analysis (``metric_drafts``) runs on it; a **hit** is a finding on that metric inside the window.
 
 **Negative controls**: windows as long as the series' labelled ones, laid end to end over the
@@ -172,6 +173,7 @@ def main() -> int:
         "method": {
             "incident_window": "the labelled window, capped at 7 days",
             "baseline": "metric_lookback(window) before it, at metric_period(window)",
+            "season_probe": "SEASON_LOOKBACK (7 d) before the window to its end, at season_period(window)",
             "spec": "one MetricSpec named after the file (stat Sum for tweet counts, else Average)",
             "hit": "a metric_drafts finding on the metric inside the labelled window",
             "controls": "same-length windows >= 1 day from every label, baseline clear of labels",

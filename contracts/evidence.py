@@ -138,6 +138,14 @@ class MetricsEvidenceV1(EvidenceBase):
     period_seconds: int
     specs: list[MetricSpec] = Field(default_factory=list)
     series: list[MetricSeries] = Field(default_factory=list)
+    season_period_seconds: int | None = Field(
+        default=None, description="Period of ``season_series``; None when no season probe was fetched."
+    )
+    season_series: list[MetricSeries] = Field(
+        default_factory=list,
+        description="The season probe: the same queries over the week before the window to its end, "
+        "at a coarser period, so the analysis can see a daily pattern the short baseline cannot.",
+    )
 
 
 # --- step functions -------------------------------------------------------------------------

@@ -54,6 +54,8 @@ class MetricBand(StrictModel):
     scale had to cross (``None``: that direction is not judged), and the span that crossed them."""
 
     series_id: Name
+    #: which list of the metrics evidence holds that series: the fetched one, or the season probe
+    series_set: Literal["series", "season_series"] = "series"
     scale: Literal["level", "sustained", "spike", "noisier"]
     points: int = Field(ge=1, description="Points per judged value (a running median of this many).")
     baseline_start: UtcDatetime

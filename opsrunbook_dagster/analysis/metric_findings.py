@@ -25,9 +25,13 @@ is the baseline, from ``SHIFT_POINTS`` points after the change: the old level an
 
 A metric with a strong daily pattern (``metric_season``: a baseline of at least two days whose
 same-time-of-day profile explains at least half its spread) is judged by each point's distance
-from the usual for its time of day, and its finding says so ("daily seasonal baseline"). On NAB
-this changes no verdict of either split (session 10); it is for day/night traffic, where a drop at
-the evening peak is still above the night's level.
+from the usual for its time of day, and its finding says so ("daily seasonal baseline"). It is for
+day/night traffic, where a drop at the evening peak is still above the night's level. The baseline
+of a short incident (three times the window) cannot show a daily pattern, so the collector also
+fetches a **season probe**, the week before the window at coarser points. When the probe has a
+daily pattern, a finding of the fetched series must also be unusual for the time of day on the
+probe (its points in the window against the usual for their time of day over the week), and the
+finding then names that baseline; a morning ramp or an evening decline is no incident.
 
 A steady metric that turns erratic without moving its level (utilisation or traffic flipping
 between two values) is caught by a fourth check, **noisier**: running medians of
@@ -47,6 +51,8 @@ no spread to divide by). Helpers live in ``metric_scan``, ``metric_baseline`` an
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 from contracts.base import Severity
 from contracts.evidence import MetricSeries, MetricSpec
@@ -104,24 +110,51 @@ def _round(value: float) -> float:
 
 
 def analyse_series(
-    spec: MetricSpec, series: MetricSeries, window_start: float
+    spec: MetricSpec, series: MetricSeries, window_start: float, probe: MetricSeries | None = None
 ) -> tuple[float, int, str] | None:
     """(robust z, index of the most anomalous incident point, description) or None when normal."""
-    verdict = judge_series(spec, series, window_start)
+    verdict = judge_series(spec, series, window_start, probe)
     return None if verdict is None else verdict[0]
 
 
+Verdict = tuple[tuple[float, int, str], MetricBand]
+
+
+class _NotSeasonal:
+    """The season probe shows no daily pattern (or is too short): the series' own verdict stands."""
+
+
+_NOT_SEASONAL = _NotSeasonal()
+
+
 def judge_series(
-    spec: MetricSpec, series: MetricSeries, window_start: float
-) -> tuple[tuple[float, int, str], MetricBand] | None:
-    """``analyse_series`` plus the band the verdict was judged against (for charts)."""
+    spec: MetricSpec, series: MetricSeries, window_start: float, probe: MetricSeries | None = None
+) -> Verdict | None:
+    """``analyse_series`` plus the band the verdict was judged against (for charts).
+
+    A season probe with a daily pattern can only clear or confirm what the series shows: a finding
+    of the series stands only if the window is also unusual for its time of day over the week (the
+    probe's verdict replaces it, naming that baseline); the probe alone raises nothing (on NAB's
+    tuning halves, letting it do so added false alarms and no hit)."""
+    verdict = _judge(spec, series, window_start, seasonal_only=False)
+    if verdict is None or isinstance(verdict, _NotSeasonal) or probe is None:
+        return None if isinstance(verdict, _NotSeasonal) else verdict
+    seasonal = _judge(spec, probe, window_start, seasonal_only=True)
+    return verdict if isinstance(seasonal, _NotSeasonal) else seasonal
+
+
+def _judge(
+    spec: MetricSpec, series: MetricSeries, window_start: float, seasonal_only: bool
+) -> Verdict | _NotSeasonal | None:
     times = [t.timestamp() for t in series.timestamps]
     n_base = sum(1 for t in times if t < window_start)
     n_inc = len(series.values) - n_base
     if n_base < MIN_BASELINE_POINTS or n_inc < MIN_INCIDENT_POINTS:
-        return None
+        return _NOT_SEASONAL if seasonal_only else None
     values = series.values
     season = daily_season(times, values, n_base)
+    if season is None and seasonal_only:
+        return _NOT_SEASONAL
     if season is not None:  # judged by each point's distance from the usual for its time of day
         expected = season.expected
         values = season.residuals(values, median(values[:n_base]))
@@ -138,7 +171,10 @@ def judge_series(
         against += f" from {series.timestamps[start]:%Y-%m-%d %H:%M} on, after a level change"
     else:
         against += f" over the {span(window_start - times[0])} before the window"
-    if season is not None:
+    if seasonal_only:
+        period = span(median([b - a for a, b in pairwise(times)]))  # n_base >= 6: there are steps
+        against += f" (daily seasonal baseline of the week's {period} points, median {centre:.4g})"
+    elif season is not None:
         against += f" (daily seasonal baseline, median {centre:.4g})"
     counts = spec.stat in ("Sum", "SampleCount")
     # residuals from a daily profile are not event counts: no Poisson rate for them
@@ -180,6 +216,7 @@ def judge_series(
             text = f"spike: {value:.4g} vs {against}"
         band = MetricBand(
             **_band(series, s, start, sides if season is None else (), (k, z, name)),  # type: ignore[arg-type]
+            series_set="season_series" if seasonal_only else "series",
             value=_round(value),
             anomaly_start=series.timestamps[start + best.first],
             anomaly_end=series.timestamps[start + best.last],
@@ -208,16 +245,22 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
     if evidence is None:
         return []
     specs = {s.id: s for s in evidence.specs}
+    probes = {s.id: (i, s) for i, s in enumerate(evidence.season_series)}
     window_start = evidence.window.start.timestamp()
     drafts = []
     for index, series in enumerate(evidence.series):
         spec = specs.get(series.id)
         if spec is None:
             continue
-        verdict = judge_series(spec, series, window_start)
+        probe_index, probe = probes.get(series.id, (-1, None))
+        verdict = judge_series(spec, series, window_start, probe)
         if verdict is None:
             continue
         (z, point, description), band = verdict
+        if band.series_set == "season_series":
+            series, where = probe, f"/season_series/{probe_index}"  # type: ignore[assignment]
+        else:
+            where = f"/series/{index}"
         z_text = f"robust z={z:.1f}" if z < Z_CAP else f"robust z>={Z_CAP:.0f}"
         subject = subject_of(spec)
         kind = FindingKind.throttling if spec.metric in THROTTLE_METRICS else FindingKind.metric_anomaly
@@ -231,10 +274,7 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
                 subject=subject,
                 severity=Severity.critical if z >= 20 else Severity.warning,
                 confidence=clamp(0.45 + 0.02 * z, 0.0, 0.85),
-                refs=[
-                    handles.ref("metrics", f"/series/{index}"),
-                    handles.ref("metrics", f"/series/{index}/values/{point}"),
-                ],
+                refs=[handles.ref("metrics", where), handles.ref("metrics", f"{where}/values/{point}")],
                 signature=f"{spec.namespace}/{spec.metric}/{spec.stat}",
                 first_seen=series.timestamps[point],
                 last_seen=series.timestamps[point],

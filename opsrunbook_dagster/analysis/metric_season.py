@@ -14,9 +14,10 @@ Pure helpers for :mod:`opsrunbook_dagster.analysis.metric_findings` (determinist
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from opsrunbook_dagster.analysis.metric_baseline import DAY_SECONDS, robust_scale
 from opsrunbook_dagster.analysis.stats import median
@@ -49,18 +50,38 @@ def daily_season(times: Sequence[float], values: Sequence[float], n_base: int) -
         return None
     base_times, base = times[:n_base], values[:n_base]
     centre = median(base)
-
-    def usual(t: float) -> float:
-        same: list[float] = []
-        for day in range(1, int(days) + 2):
-            for at in (t - day * DAY_SECONDS, t + day * DAY_SECONDS):
-                same.extend(
-                    base[bisect_left(base_times, at - HALF_WIDTH) : bisect_right(base_times, at + HALF_WIDTH)]
-                )
-        return median(same) if len(same) >= MIN_SAME_TIME else centre
-
-    expected = [usual(t) for t in base_times]  # the window's points only once the profile is kept
+    expected = _usual(base_times, base, base_times, days, centre)  # the window's only if it is kept
     residual = [v - e + centre for v, e in zip(base, expected, strict=True)]
     if robust_scale(residual, median(residual)) > (1.0 - MIN_GAIN) * robust_scale(base, centre):
         return None
-    return Season(expected=expected + [usual(t) for t in times[n_base:]], days=days)
+    return Season(expected=expected + _usual(base_times, base, times[n_base:], days, centre), days=days)
+
+
+def _usual(
+    base_times: Sequence[float], base: Sequence[float], at: Sequence[float], days: float, centre: float
+) -> list[float]:
+    """For every time in ``at``: the median of the baseline's points within ``HALF_WIDTH`` of the same
+    time of day on each other day (1 to ``days`` + 1 days before or after), or ``centre`` when fewer
+    than ``MIN_SAME_TIME``. All times at once (a week of points has ~100 such points each): each day
+    offset gives every time a run of baseline indices, padded with NaN to one width, and each row of
+    the stacked runs is sorted (NaN last) and its middle taken, as ``stats.median`` does."""
+    if not at:
+        return []
+    known, points, when = np.asarray(base_times), np.asarray(base, dtype=float), np.asarray(at)
+    runs = []
+    for day in range(1, int(days) + 2):
+        for shifted in (when - day * DAY_SECONDS, when + day * DAY_SECONDS):
+            lo = np.searchsorted(known, shifted - HALF_WIDTH, side="left")
+            hi = np.searchsorted(known, shifted + HALF_WIDTH, side="right")
+            width = int((hi - lo).max())
+            if width > 0:
+                index = lo[:, None] + np.arange(width)
+                runs.append(np.where(index < hi[:, None], points[np.minimum(index, len(points) - 1)], np.nan))
+    if not runs:
+        return [centre] * len(at)
+    same = np.sort(np.hstack(runs), axis=1)  # NaN sort last
+    count = np.count_nonzero(~np.isnan(same), axis=1)
+    row = np.arange(len(when))
+    upper, lower = same[row, count // 2], same[row, np.maximum(count // 2 - 1, 0)]
+    middle = np.where(count % 2 == 1, upper, (lower + upper) / 2.0)
+    return [float(m) if c >= MIN_SAME_TIME else centre for m, c in zip(middle, count, strict=True)]

@@ -47,7 +47,8 @@ def chart_input(finding: Finding, packet: IncidentPacketV1, load: LoadMetrics) -
     if band is None or ref is None:
         return None
     evidence = load(ref.s3_key, ref.sha256)
-    series = next((s for s in evidence.series if s.id == band.series_id), None)
+    judged = evidence.season_series if band.series_set == "season_series" else evidence.series
+    series = next((s for s in judged if s.id == band.series_id), None)
     spec = next((s for s in evidence.specs if s.id == band.series_id), None)
     if series is None or not series.values:
         return None

@@ -8,7 +8,7 @@ logs/Step Functions object and 4 MB for metrics (500 queries x up to 1,440 point
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from contracts.base import TimeWindow
 from contracts.incident_event import IncidentEventV1
@@ -70,8 +70,24 @@ def metric_lookback(window: TimeWindow) -> timedelta:
 
 def metric_period(window: TimeWindow) -> int:
     """Period (s) keeping a series (lookback + window) at or under 1,440 points, in whole minutes."""
-    span = (window.end - window.start + metric_lookback(window)).total_seconds()
-    minutes = max(1, -(-int(span) // (1_440 * 60)))
+    return _period_for(window.end - window.start + metric_lookback(window))
+
+
+#: the season probe: how far back a second, coarser fetch of every metric looks for a daily pattern
+SEASON_LOOKBACK = timedelta(days=7)
+#: CloudWatch keeps 1-minute points 15 days, 5-minute points 63 days, then hourly ones (455 days)
+_RETENTION = ((timedelta(days=15), 1), (timedelta(days=63), 5))
+
+
+def season_period(window: TimeWindow, now: datetime) -> int:
+    """Period (s) of the season probe: ``SEASON_LOOKBACK`` before the window to its end at or under
+    1,440 points, and no finer than CloudWatch still keeps for data as old as the probe's start."""
+    finest = next((m for age, m in _RETENTION if now - (window.start - SEASON_LOOKBACK) <= age), 60)
+    return max(_period_for(window.end - window.start + SEASON_LOOKBACK), finest * 60)
+
+
+def _period_for(span: timedelta) -> int:
+    minutes = max(1, -(-int(span.total_seconds()) // (1_440 * 60)))
     for candidate in (1, 5, 10, 15, 30, 60, 120, 360, 720, 1440):
         if candidate >= minutes:
             return candidate * 60

@@ -79,10 +79,15 @@ def finalize(raw: EvidenceBase, budgets: Budgets) -> StoredEvidence:
     doc = redact_tree(to_jsonable(raw), hits)
     provenance = split_provenance(doc)
     doc["redaction"] = {"ran": True, "total_hits": sum(hits.values()), "hits": dict(sorted(hits.items()))}
-    dropped = _shed_to_budget(doc, collector, budgets.object_limit(collector))
+    limit = budgets.object_limit(collector)
+    if doc.get("season_series") and len(canonical_json(_as_stored(doc, collector, 0, limit))) > limit:
+        # the season probe is context for the analysis, the fetched series are the evidence: it goes first
+        doc["season_series"], doc["season_period_seconds"] = [], None
+        doc["limits"] = [*doc["limits"], f"season probe dropped to stay under {limit} bytes"]
+    dropped = _shed_to_budget(doc, collector, limit)
     if dropped:
         doc["truncated"] = True
-        doc["limits"] = [*doc["limits"], _note(collector, dropped, budgets.object_limit(collector))]
+        doc["limits"] = [*doc["limits"], _note(collector, dropped, limit)]
     # byte_size is part of the body: iterate to the fixed point (converges in a few steps).
     size = 0
     for _ in range(5):

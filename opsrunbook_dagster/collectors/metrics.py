@@ -1,4 +1,6 @@
-"""Metrics collector: GetMetricData over the incident window plus a baseline lookback."""
+"""Metrics collector: GetMetricData over the incident window plus a baseline lookback, and a season
+probe: the same queries over the week before the window at a coarser period (one more call per
+500 queries), from which the analysis tells whether the metric has a daily pattern."""
 
 from __future__ import annotations
 
@@ -8,14 +10,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.evidence import MetricSeries, MetricsEvidenceV1, MetricSpec, SourceResult, SourceStatus
-from opsrunbook_dagster.collectors.budgets import Budgets, CollectRequest, metric_lookback, metric_period
+from opsrunbook_dagster.collectors.budgets import (
+    SEASON_LOOKBACK,
+    Budgets,
+    CollectRequest,
+    metric_lookback,
+    metric_period,
+    season_period,
+)
 from opsrunbook_dagster.collectors.errors import describe_error
 from opsrunbook_dagster.collectors.metric_specs import derive_specs, is_standard
 
 MAX_QUERIES_PER_CALL = 500
 
 
-def _query(spec: MetricSpec) -> dict[str, Any]:
+def _query(spec: MetricSpec, period: int | None = None) -> dict[str, Any]:
     return {
         "Id": spec.id,
         "Label": spec.label,
@@ -26,10 +35,27 @@ def _query(spec: MetricSpec) -> dict[str, Any]:
                 "MetricName": spec.metric,
                 "Dimensions": [{"Name": k, "Value": v} for k, v in spec.dimensions.items()],
             },
-            "Period": spec.period,
+            "Period": period or spec.period,
             "Stat": spec.stat,
         },
     }
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What one GetMetricData fetch asks for: a time range and a period (None: each spec's own)."""
+
+    start: datetime
+    end: datetime
+    period: int | None = None
+
+
+@dataclass
+class _Answers:
+    """What the fetches of one span answered: series by query id, and the queries that failed."""
+
+    series: dict[str, MetricSeries] = field(default_factory=dict)
+    failed: list[SourceResult] = field(default_factory=list)
 
 
 @dataclass
@@ -55,19 +81,22 @@ class MetricsCollector:
         specs = self.specs_for(request)
         start = request.window.start - metric_lookback(request.window)
         end = request.window.end
-        series: dict[str, MetricSeries] = {}
-        sources: list[SourceResult] = []
-        limits: list[str] = []
-        standard = [s for s in specs if is_standard(s)]
-        extended = [s for s in specs if not is_standard(s)]
-        for group, client in ((standard, self.client), (extended, self.probe_client or self.client)):
-            for i in range(0, len(group), MAX_QUERIES_PER_CALL):
-                self._fetch(client, group[i : i + MAX_QUERIES_PER_CALL], start, end, series, sources, limits)
+        fetched = self._fetch_all(specs, _Span(start, end))
+        series, sources, limits = fetched.series, list(fetched.failed), []
         by_id = {s.id: s for s in specs}
         ordered = [series[s.id] for s in specs if s.id in series]
         for spec_id, result in series.items():
             status = SourceStatus.complete if result.status_code == "Complete" else SourceStatus.partial
             sources.append(SourceResult(source=by_id[spec_id].label, status=status))
+        # the season probe: only for what the fetch above answered; its failures are a limit, not a source's
+        probe_period = season_period(request.window, self.now())
+        answered = [s for s in specs if s.id in series]
+        probe = self._fetch_all(answered, _Span(request.window.start - SEASON_LOOKBACK, end, probe_period))
+        if probe.failed:
+            limits.append(
+                f"season probe (the week before, {probe_period // 60}-min points) failed for "
+                f"{len(probe.failed)} of {len(answered)} series: their daily pattern is not judged"
+            )
         return MetricsEvidenceV1(
             incident_id=request.incident_id,
             run_id=request.run_id,
@@ -77,31 +106,35 @@ class MetricsCollector:
             period_seconds=metric_period(request.window),
             specs=specs,
             series=ordered,
+            season_period_seconds=probe_period if answered else None,
+            season_series=[probe.series[s.id] for s in answered if s.id in probe.series],
             sources=sorted(sources, key=lambda s: s.source),
             limits=limits,
             truncated=any(s.status_code == "PartialData" for s in ordered),
         )
 
-    def _fetch(
-        self,
-        client: Any,
-        specs: list[MetricSpec],
-        start: datetime,
-        end: datetime,
-        series: dict[str, MetricSeries],
-        sources: list[SourceResult],
-        limits: list[str],
-    ) -> None:
+    def _fetch_all(self, specs: list[MetricSpec], span: _Span) -> _Answers:
+        """Standard stats through ``client``, extended ones through ``probe_client``, 500 a call."""
+        answers = _Answers()
+        standard = [s for s in specs if is_standard(s)]
+        extended = [s for s in specs if not is_standard(s)]
+        for group, client in ((standard, self.client), (extended, self.probe_client or self.client)):
+            for i in range(0, len(group), MAX_QUERIES_PER_CALL):
+                self._fetch(client, group[i : i + MAX_QUERIES_PER_CALL], span, answers)
+        return answers
+
+    def _fetch(self, client: Any, specs: list[MetricSpec], span: _Span, answers: _Answers) -> None:
         """One batch with NextToken pagination; a rejected batch is split until the bad query is alone."""
         if not specs:
             return
+        series = answers.series
         try:
-            pages = self._pages(client, specs, start, end)
+            pages = self._pages(client, specs, span)
         except Exception as exc:
             info = describe_error(exc)
             if info.throttled or "AccessDenied" in info.code or "Unauthorized" in info.code:
                 # Not about any one query: splitting would only multiply the failing calls.
-                sources.extend(
+                answers.failed.extend(
                     SourceResult(
                         source=spec.label,
                         status=SourceStatus.failed,
@@ -113,8 +146,8 @@ class MetricsCollector:
                 return
             if len(specs) > 1:
                 middle = len(specs) // 2
-                self._fetch(client, specs[:middle], start, end, series, sources, limits)
-                self._fetch(client, specs[middle:], start, end, series, sources, limits)
+                self._fetch(client, specs[:middle], span, answers)
+                self._fetch(client, specs[middle:], span, answers)
                 return
             spec = specs[0]
             detail = (
@@ -122,7 +155,7 @@ class MetricsCollector:
                 if info.message.lstrip().startswith("<")
                 else f"{info.code}: {info.message}"
             )
-            sources.append(
+            answers.failed.append(
                 SourceResult(
                     source=spec.label,
                     status=SourceStatus.failed,
@@ -150,14 +183,12 @@ class MetricsCollector:
                 values=values,
             )
 
-    def _pages(
-        self, client: Any, specs: list[MetricSpec], start: datetime, end: datetime
-    ) -> list[dict[str, Any]]:
+    def _pages(self, client: Any, specs: list[MetricSpec], span: _Span) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
-            "MetricDataQueries": [_query(s) for s in specs],
-            "StartTime": start,
-            "EndTime": end,
+            "MetricDataQueries": [_query(s, span.period) for s in specs],
+            "StartTime": span.start,
+            "EndTime": span.end,
             "ScanBy": "TimestampAscending",
         }
         while True:

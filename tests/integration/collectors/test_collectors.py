@@ -11,6 +11,7 @@ import re
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import botocore.exceptions
@@ -24,7 +25,13 @@ from contracts.evidence import LogsEvidenceV1, SourceStatus
 from contracts.incident_event import IncidentEventV1, IncidentHints
 from opsrunbook_dagster.analysis.narrative import limits as packet_limits
 from opsrunbook_dagster.aws.clients import AwsTarget
-from opsrunbook_dagster.collectors.budgets import Budgets, CollectRequest, metric_lookback
+from opsrunbook_dagster.collectors.budgets import (
+    SEASON_LOOKBACK,
+    Budgets,
+    CollectRequest,
+    metric_lookback,
+    season_period,
+)
 from opsrunbook_dagster.collectors.finalize import finalize
 from opsrunbook_dagster.collectors.logs import LogsCollector
 from opsrunbook_dagster.collectors.logs_insights import ERROR_PATTERN, REPORT_PATTERN
@@ -308,6 +315,23 @@ def test_metrics_collector_series_with_percentiles(
     assert min(incident) > 2900 and max(before) < 300
     assert series[by_metric[("ConcurrentExecutions", "Maximum")]].values == [], "never seeded"
 
+    # The season probe: every series again, over the week before the window, at the coarser period;
+    # the sandbox holds only the scenario's hours, so it sums to the same counts.
+    assert evidence.season_period_seconds == season_period(request.window, timeout_run.now) == 600
+    assert [s.id for s in evidence.season_series] == [s.id for s in evidence.series]
+    probe = {s.id: s for s in evidence.season_series}
+    for index, seeded in enumerate(timeout_scenario.metrics):
+        if seeded.unit != "Count":
+            continue
+        spec_id = by_metric[(seeded.metric, "Sum")]
+        points = metric_points(seeded, index, timeout_scenario, timeout_run.now)
+        in_probe = sum(
+            v for t, v in points if request.window.start - SEASON_LOOKBACK <= t < request.window.end
+        )
+        assert sum(probe[spec_id].values) == pytest.approx(in_probe), seeded.metric
+        steps = {(b - a).total_seconds() for a, b in pairwise(probe[spec_id].timestamps)}
+        assert steps <= {600.0 * n for n in range(1, 1_009)}, "points at the probe's period"
+
 
 class RejectsP99:
     """A backend that rejects any batch holding a p99 query (as an account without it would)."""
@@ -386,7 +410,8 @@ def test_metric_data_pagination_merges_pages(timeout_run: SeedReport) -> None:
         "stat": "Sum",
     }
     evidence = MetricsCollector(stub).collect(request_of(timeout_run, metrics=[errors_hint]))
-    assert [c.get("NextToken") for c in stub.calls] == [None, "page-2"]
+    # the fetch, then the season probe: each follows the token
+    assert [c.get("NextToken") for c in stub.calls] == [None, "page-2", None, "page-2"]
     assert stub.calls[1]["MetricDataQueries"] == stub.calls[0]["MetricDataQueries"]
     errors = next(s for s in evidence.series if s.id == "m000_errors_sum")
     t0 = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
