@@ -257,8 +257,8 @@ def metric_drafts(handles: EvidenceHandles) -> list[Draft]:
         if verdict is None:
             continue
         (z, point, description), band = verdict
-        if band.series_set == "season_series":
-            series, where = probe, f"/season_series/{probe_index}"  # type: ignore[assignment]
+        if band.series_set == "season_series" and probe is not None:
+            series, where = probe, f"/season_series/{probe_index}"
         else:
             where = f"/series/{index}"
         z_text = f"robust z={z:.1f}" if z < Z_CAP else f"robust z>={Z_CAP:.0f}"
