@@ -35,6 +35,9 @@ DEPENDENCY_RE = re.compile(
 MIN_COUNT = 3
 MIN_RATIO = 2.0
 MAX_P_VALUE = 1e-3
+#: a process that ran out of memory three times in the window and never in the baseline is an
+#: incident (p = 0.014 under the baseline's floor rate), though three lines of a plain signature are not
+CRASH_P_VALUE = 0.05
 REFS_PER_FINDING = 5
 
 
@@ -115,7 +118,7 @@ def _draft(handles: EvidenceHandles, group: _Group, kind: FindingKind, extra_tit
     if k < MIN_COUNT or k / max(b, 1) < MIN_RATIO:
         return None
     p_value = poisson_sf(k, max(float(b), 0.5))
-    if p_value > MAX_P_VALUE:
+    if p_value > (CRASH_P_VALUE if kind == FindingKind.out_of_memory else MAX_P_VALUE):
         return None
     strength = significance(p_value)
     bonus = (

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from opsrunbook_dagster.analysis.lambda_platform import OOM_RE, TIMEOUT_RE
 from opsrunbook_dagster.analysis.masking import mask
+from opsrunbook_dagster.analysis.structured_errors import error_in, level_of
 
 MAX_SIGNATURE_CHARS = 300
 # "2026-11-26T10:00:00.000Z\t<request id>\tERROR\t…" (Node) and "[ERROR]\t<ts>\t<request id>\t…" (Python)
@@ -22,7 +23,6 @@ _PY_EXC = re.compile(
 )
 _NODE_FRAME = re.compile(r"at (?:(?P<fn>[\w.$<>]+) )?\(?(?P<file>/[^\s():]+):(?P<line>\d+):\d+\)?")
 _JAVA_FRAME = re.compile(r"at (?P<fn>[\w.$]+)\((?P<file>[\w$]+\.java):(?P<line>\d+)\)")
-_LEVEL_KEYS = ("level", "severity", "levelname", "log_level", "lvl")
 _TYPE_KEYS = ("errorType", "error_type", "exception", "exc_type", "errorCode", "error_code")
 _MESSAGE_KEYS = ("errorMessage", "message", "msg", "error", "event")
 _LIBRARY_PATHS = (
@@ -106,11 +106,44 @@ def _json(body: str) -> Signature | None:
         return None
     if not isinstance(doc, dict):
         return None
-    level = next((str(doc[k]).upper() for k in _LEVEL_KEYS if k in doc), None)
-    error_type = next((str(doc[k]) for k in _TYPE_KEYS if doc.get(k)), None)
-    message = next((str(doc[k]) for k in _MESSAGE_KEYS if doc.get(k)), "")
+    level = level_of(doc)
+    # a type is one line: a multi-line value under such a key is a traceback (structlog's "exception")
+    error_type = next((doc[k] for k in _TYPE_KEYS if isinstance(doc.get(k), str) and _one_line(doc[k])), None)
+    message = next((str(doc[k]) for k in _MESSAGE_KEYS if isinstance(doc.get(k), str) and doc[k]), "")
+    nested = None if error_type else error_in(doc)
+    if nested is not None:
+        return _with_stack(level, nested.error_type, nested.message or message, nested.stack)
     parts = [p for p in (level, f"{error_type}:" if error_type else None, mask(message)) if p]
     return Signature(given_text=" ".join(parts)[:MAX_SIGNATURE_CHARS], level=level, error_type=error_type)
+
+
+def _one_line(value: str) -> bool:
+    return bool(value.strip()) and "\n" not in value.strip()
+
+
+def _with_stack(level: str | None, error_type: str | None, message: str, stack: str) -> Signature:
+    """A structured line's error with its stack: a Python traceback as :func:`_traceback` reads it,
+    else the type, the first frame of the service's own code and the error's message."""
+    if (traceback := _traceback(stack)) is not None:
+        return Signature(
+            given_text=traceback.given_text,
+            level=level or "ERROR",
+            error_type=traceback.error_type,
+            frame_file=traceback.frame_file,
+            frame_line=traceback.frame_line,
+        )
+    frames = sorted((*_NODE_FRAME.finditer(stack), *_JAVA_FRAME.finditer(stack)), key=lambda f: f.start())
+    own = [f for f in frames if not any(part in f.group("file") for part in _LIBRARY_PATHS)]
+    frame = (own or frames)[0] if frames else None
+    where = f" at {normalise_path(frame.group('file'))}" if frame else ""
+    parts = [p for p in (level, f"{error_type}{where}:" if error_type else None, mask(message)) if p]
+    return Signature(
+        given_text=" ".join(parts).rstrip(":")[:MAX_SIGNATURE_CHARS],
+        level=level or "ERROR",
+        error_type=error_type,
+        frame_file=normalise_path(frame.group("file")) if frame else None,
+        frame_line=int(frame.group("line")) if frame else None,
+    )
 
 
 def _node_uncaught(body: str) -> Signature | None:
@@ -146,12 +179,15 @@ def has_stack(message: str) -> bool:
         return True
     if '"stack":[' in message.replace(" ", "") and _NODE_FRAME.search(message):
         return True
-    return "\n" in message and bool(_NODE_FRAME.search(message) or _JAVA_FRAME.search(message))
+    # a real line break, or one escaped inside a JSON string (a structured logger's stack field)
+    newline = "\n" in message or "\\n" in message
+    return newline and bool(_NODE_FRAME.search(message) or _JAVA_FRAME.search(message))
 
 
 def signature_of(message: str) -> Signature:
     """Deterministic signature for one log event (single- or multi-line)."""
-    traceback = _traceback(message)
+    # a JSON line's traceback is one of its string fields (escaped): ``_json`` reads it from there
+    traceback = None if message.lstrip().startswith("{") else _traceback(message)
     if traceback:
         return traceback
     first_line = message.strip().splitlines()[0] if message.strip() else ""
