@@ -11,6 +11,7 @@ from opsrunbook_dagster.analysis.log_findings import log_drafts
 from opsrunbook_dagster.analysis.metric_findings import metric_drafts
 from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.narrative import hypotheses, limits, next_actions, suspected_owners
+from opsrunbook_dagster.analysis.oom_corroboration import corroborate_oom
 from opsrunbook_dagster.analysis.stepfn_findings import stepfn_drafts
 
 MAX_FINDINGS = 25
@@ -22,6 +23,7 @@ def build_packet(handles: EvidenceHandles) -> IncidentPacketV1:
     drafts = (
         stepfn_drafts(handles) + log_drafts(handles) + cold_start_drafts(handles) + metric_drafts(handles)
     )
+    corroborate_oom(drafts, handles)
     drafts = rank(correlate(drafts, handles))
     kept = drafts[:MAX_FINDINGS]
     # ids never depend on links, so each finding's id is known before the links that name it

@@ -8,6 +8,7 @@ by (timestamp, row index), so the same evidence always gives the same title.
 
 from __future__ import annotations
 
+import json
 import re
 
 from contracts.base import TimeWindow
@@ -67,8 +68,35 @@ def example_text(template: str, message: str, frame_file: str | None = None) -> 
         return text
     if not _PLACEHOLDER.search(template):
         return template
+    if message.lstrip().startswith("{") and (strings := _strings_of(message)):
+        # a structured line: its signature was built from decoded fields (the error's type, frame
+        # and message), so fill the template's message part from them; never show the raw JSON
+        for cut in (m.end() for m in re.finditer(": ", template)):
+            tail = filled(template[cut:], strings)
+            if tail is not None:
+                return _clip(template[:cut] + tail)
+        return _clip(template)
     lines = [line for line in message.splitlines() if line.strip()]
     return _clip(lines[0]) if lines else template
+
+
+def _strings_of(message: str) -> str:
+    """Every string value of a JSON line, one per line (empty when it is not JSON)."""
+    try:
+        doc = json.loads(message)
+    except json.JSONDecodeError:
+        return ""
+    found: list[str] = []
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+        elif isinstance(value, str):
+            found.append(value)
+    return "\n".join(found)
 
 
 def log_title(

@@ -11,6 +11,7 @@ from contracts.base import TimeWindow
 from contracts.evidence import LogRow, LogsEvidenceV1
 from contracts.packet import FindingKind
 from opsrunbook_dagster.analysis.log_findings import classify, log_drafts
+from opsrunbook_dagster.analysis.readable import example_text
 from opsrunbook_dagster.analysis.signatures import has_stack, signature_of
 from opsrunbook_dagster.analysis.structured_errors import level_of
 from opsrunbook_dagster.pipeline.snapshot import handles_in_memory
@@ -165,3 +166,25 @@ def test_three_out_of_memory_crashes_and_none_before_are_an_incident_three_warni
     assert drafts_for([crash] * 3, []) == [FindingKind.out_of_memory]
     assert drafts_for(["WARN cache miss storm on shard 4"] * 3, []) == []
     assert drafts_for([crash] * 3, [crash] * 2) == [], "as often before: the usual crash rate"
+
+
+def test_the_title_of_a_structured_error_shows_its_values_never_the_raw_json() -> None:
+    message = line(
+        level=50,
+        err={"type": "RangeError", "message": "slot 1830 out of range 0-1440", "stack": NODE_STACK},
+        msg="booking failed",
+    )
+    sig = signature_of(message)
+    assert sig.text == "ERROR RangeError at srv/app/src/booking/book.js: slot <num> out of range <num>-<num>"
+    assert example_text(sig.text, message, sig.frame_file) == (
+        "ERROR RangeError at srv/app/src/booking/book.js: slot 1830 out of range 0-1440"
+    )
+    python = line(
+        levelname="ERROR",
+        message="invoice render failed",
+        exc_info=PY_STACK.replace("'SKU-4471'", "'SKU-4471' (retry 3)"),
+    )
+    sig = signature_of(python)
+    shown = example_text(sig.text, python, sig.frame_file)
+    assert shown == "KeyError at app/billing/invoices.py:render: 'SKU-4471' (retry 3)"
+    assert not shown.startswith("{")
