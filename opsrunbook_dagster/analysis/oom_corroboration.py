@@ -51,7 +51,10 @@ def corroborate_oom(drafts: list[Draft], handles: EvidenceHandles) -> None:
         band = draft.metric
         if draft.kind != FindingKind.metric_anomaly or band is None or draft.subject in covered:
             continue
-        metric = (draft.signature or "").split("/")[-2] if draft.signature else ""
+        # a metric draft's signature is "<namespace>/<metric>/<stat>" (the namespace may hold a "/")
+        metric = (
+            draft.signature.rsplit("/", 2)[-2] if draft.signature and draft.signature.count("/") >= 2 else ""
+        )
         rows, before = sightings.get(draft.subject, ([], 0))
         if not rows or before or not _MEMORY_METRIC.search(metric) or band.value <= band.baseline_median:
             continue

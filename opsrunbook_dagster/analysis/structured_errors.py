@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-LEVEL_KEYS = ("level", "severity", "levelname", "log_level", "lvl", "log.level", "loglevel")
-#: pino/bunyan numeric levels, and syslog-style names, as the names the rest of the analysis reads
+_LEVEL_KEYS = ("level", "severity", "levelname", "log_level", "lvl", "log.level", "loglevel")
+#: pino/bunyan numeric levels as the names the rest of the analysis reads (the floor of each)
 _NUMERIC_LEVELS = ((60, "FATAL"), (50, "ERROR"), (40, "WARN"), (30, "INFO"), (20, "DEBUG"), (0, "TRACE"))
 _OBJECT_KEYS = ("err", "error", "exception", "exc", "thrown", "throwable")
 _TYPE_KEYS = ("type", "name", "errorType", "class", "exception_class", "kind", "code")
@@ -52,7 +52,7 @@ class StructuredError:
 
 def level_of(doc: dict[str, Any]) -> str | None:
     """The line's level as a name ("ERROR"); numeric pino/bunyan levels are mapped."""
-    raw = next((doc[k] for k in LEVEL_KEYS if k in doc), None)
+    raw = next((doc[k] for k in _LEVEL_KEYS if k in doc), None)
     if raw is None and isinstance(doc.get("log"), dict):
         raw = doc["log"].get("level")
     if raw is None:
@@ -94,8 +94,8 @@ def _from_object(obj: dict[str, Any]) -> StructuredError | None:
 
 
 def _from_stack(stack: str) -> StructuredError | None:
-    """A stack's exception: a Python traceback's last ``Type: message`` line, else a Java or
-    JavaScript stack's first line."""
+    """A stack's exception: a Java or JavaScript stack's first ``Type: message`` line; a Python
+    traceback is returned whole, untyped (``signatures`` reads tracebacks); else None."""
     lines = [line.strip() for line in stack.strip().splitlines() if line.strip()]
     if not lines:
         return None

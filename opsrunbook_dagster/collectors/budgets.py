@@ -2,7 +2,8 @@
 
 Defaults: 2,000 rows per Insights query (the head of any error distribution; Insights allows
 10,000), 4 KB per log line (a Lambda traceback fits; CloudWatch events reach 256 KB), 1 MB per
-logs/Step Functions object and 4 MB for metrics (500 queries x up to 1,440 points).
+logs/Step Functions object and 4 MB for metrics (500 queries x up to 1,440 points; the season probe
+fetches as many again and is the first thing shed when the object is over budget).
 """
 
 from __future__ import annotations

@@ -82,7 +82,8 @@ class MetricsCollector:
         start = request.window.start - metric_lookback(request.window)
         end = request.window.end
         fetched = self._fetch_all(specs, _Span(start, end))
-        series, sources, limits = fetched.series, list(fetched.failed), []
+        series, sources = fetched.series, list(fetched.failed)
+        limits: list[str] = []
         by_id = {s.id: s for s in specs}
         ordered = [series[s.id] for s in specs if s.id in series]
         for spec_id, result in series.items():
