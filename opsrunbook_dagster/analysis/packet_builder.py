@@ -13,6 +13,7 @@ from opsrunbook_dagster.analysis.model import EvidenceHandles
 from opsrunbook_dagster.analysis.narrative import hypotheses, limits, next_actions, suspected_owners
 from opsrunbook_dagster.analysis.oom_corroboration import corroborate_oom
 from opsrunbook_dagster.analysis.stepfn_findings import stepfn_drafts
+from opsrunbook_dagster.analysis.throttle_impact import has_impact, hold_harmless_throttling
 
 MAX_FINDINGS = 25
 ACTIONABLE = 0.5
@@ -24,7 +25,10 @@ def build_packet(handles: EvidenceHandles) -> IncidentPacketV1:
         stepfn_drafts(handles) + log_drafts(handles) + cold_start_drafts(handles) + metric_drafts(handles)
     )
     corroborate_oom(drafts, handles)
-    drafts = rank(correlate(drafts, handles))
+    impact = has_impact(drafts)  # before correlation folds the errors into their causes
+    drafts = correlate(drafts, handles)
+    hold_harmless_throttling(drafts, impact)
+    drafts = rank(drafts)
     kept = drafts[:MAX_FINDINGS]
     # ids never depend on links, so each finding's id is known before the links that name it
     ids = {id(d): d.to_finding().id for d in kept}
