@@ -69,6 +69,13 @@ class Draft:
     def shown(self) -> str:
         return self.headline or self.title
 
+    @property
+    def metric_name(self) -> str:
+        """A metric finding's metric (its signature is "<namespace>/<metric>/<stat>", the namespace
+        may hold a "/"); "" for any other finding."""
+        signature = self.signature or ""
+        return signature.rsplit("/", 2)[-2] if self.metric is not None and signature.count("/") >= 2 else ""
+
     def to_finding(self, ids: dict[int, str] | None = None) -> Finding:
         """The packet's finding; ``ids`` (``id(draft)`` -> finding id) resolves links to the
         findings in the packet (a link to a draft left out of it is dropped)."""

@@ -51,10 +51,7 @@ def corroborate_oom(drafts: list[Draft], handles: EvidenceHandles) -> None:
         band = draft.metric
         if draft.kind != FindingKind.metric_anomaly or band is None or draft.subject in covered:
             continue
-        # a metric draft's signature is "<namespace>/<metric>/<stat>" (the namespace may hold a "/")
-        metric = (
-            draft.signature.rsplit("/", 2)[-2] if draft.signature and draft.signature.count("/") >= 2 else ""
-        )
+        metric = draft.metric_name
         rows, before = sightings.get(draft.subject, ([], 0))
         if not rows or before or not _MEMORY_METRIC.search(metric) or band.value <= band.baseline_median:
             continue

@@ -3,11 +3,11 @@
 A batch job that is throttled by design (a nightly reindex against a table's fixed capacity, a
 consumer held to a reserved concurrency) retries and finishes: its throttle counters rise, its
 queue fills, and nobody sees an error. Throttling is an incident through what it breaks. So when
-the evidence holds no sign of impact anywhere (no failure finding of any kind, no error-level log
-line - a caller's "ERROR Rate exceeded" is a failed request -, no error, fault, 4XX/5XX, latency, duration, timeout, dead-letter or message-age metric
-going up), every throttling finding, and the backlog it builds (queue depth, concurrency), is kept
-but capped below the actionable confidence, and says why. One impact anywhere in the evidence and
-nothing changes.
+the evidence holds no sign of impact anywhere (no failure finding of any kind; no error-level log
+line, a caller's "ERROR Rate exceeded" being a failed request; no error, fault, 4XX/5XX, latency,
+duration, timeout, dead-letter or message-age metric going up), every throttling finding, and the
+backlog it builds (queue depth, concurrency), is kept but capped below the actionable confidence,
+and says why. One impact anywhere in the evidence and nothing changes.
 
 Judged on the drafts before correlation (a throttling finding later absorbs the errors on its own
 resource, which are exactly the impact that counts). Pure and deterministic.
@@ -52,9 +52,7 @@ def has_impact(drafts: list[Draft]) -> bool:
         if logged and not _QUIET_LEVEL.match(draft.signature or ""):
             return True  # an error-level line: a request failed (a caller's "ERROR Rate exceeded" too)
         if draft.kind == FindingKind.metric_anomaly and draft.metric is not None:
-            metric = (
-                (draft.signature or "").rsplit("/", 2)[-2] if (draft.signature or "").count("/") >= 2 else ""
-            )
+            metric = draft.metric_name
             rising = draft.metric.value > draft.metric.baseline_median
             if rising and _IMPACT_METRIC.search(metric):
                 return True
@@ -69,7 +67,7 @@ def hold_harmless_throttling(drafts: list[Draft], impact: bool) -> None:
     if impact or not any(d.kind == FindingKind.throttling for d in drafts):
         return
     for draft in drafts:
-        backlog = draft.kind == FindingKind.metric_anomaly and bool(_BACKLOG_METRIC.search(_metric_of(draft)))
+        backlog = draft.kind == FindingKind.metric_anomaly and bool(_BACKLOG_METRIC.search(draft.metric_name))
         if (draft.kind == FindingKind.throttling or backlog) and draft.confidence > CAP:
             draft.confidence = CAP
             draft.summary += (
@@ -77,9 +75,3 @@ def hold_harmless_throttling(drafts: list[Draft], impact: bool) -> None:
                 " or dead letters): the throttled work is being retried, which is back-pressure, not"
                 " an outage."
             )
-
-
-def _metric_of(draft: Draft) -> str:
-    """A metric draft's metric name (its signature is "<namespace>/<metric>/<stat>")."""
-    signature = draft.signature or ""
-    return signature.rsplit("/", 2)[-2] if signature.count("/") >= 2 else ""
