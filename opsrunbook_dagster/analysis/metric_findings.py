@@ -110,10 +110,10 @@ def _round(value: float) -> float:
 
 
 def analyse_series(
-    spec: MetricSpec, series: MetricSeries, window_start: float, probe: MetricSeries | None = None
+    spec: MetricSpec, series: MetricSeries, window_start: float
 ) -> tuple[float, int, str] | None:
     """(robust z, index of the most anomalous incident point, description) or None when normal."""
-    verdict = judge_series(spec, series, window_start, probe)
+    verdict = judge_series(spec, series, window_start)
     return None if verdict is None else verdict[0]
 
 
