@@ -5,7 +5,8 @@ process, which imports dagster, SQLAlchemy, boto3 and the code location again fo
 half of a run worker's cost here). This launcher keeps one `multiprocessing` forkserver per launching
 process (daemon, webserver) that has imported the heavy, rarely-changing modules once; each run is a
 fork of it (copy-on-write) that then loads the code location itself, so edited code is picked up on the
-next run exactly as with the default launcher. Runs execute with the same entry point the default
+next run exactly as with the default launcher. The forkserver also opens the Dagster instance once
+(``opsrunbook_dagster.forkserver_instance``: storages, schema checks), and each worker reuses it. Runs execute with the same entry point the default
 launcher's worker uses (`core_execute_run`), so events, statuses, retries and checks are unchanged.
 
 With no run in flight for ``idle_shutdown_seconds`` (default 60) the forkserver stops and gives its
@@ -41,6 +42,7 @@ from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLa
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
 from opsrunbook_dagster.run_worker import (
+    INSTANCE_REF_ENV,
     WORKER_TAG,
     execute_run_in_worker,
     release_forkserver,
@@ -60,6 +62,7 @@ BASE_PRELOAD = (
     "dagster._core.storage.runs.sqlite",
     "dagster._core.storage.event_log.sqlite",
     "dagster._core.storage.schedules.sqlite",
+    "opsrunbook_dagster.forkserver_instance",  # opens the instance (INSTANCE_REF_ENV) for the workers
 )
 
 
@@ -143,11 +146,13 @@ class ForkserverRunLauncher(RunLauncher, ConfigurableClass):
             fingerprint = source_fingerprint(self._preload)
             if self._forkserver_up and fingerprint != self._fingerprint and release_forkserver():
                 self._forkserver_up = False  # preloaded project code changed: fork from a fresh one
+            serialized_ref = serialize_value(self._instance.get_ref())
             if not self._forkserver_up:
                 self._fingerprint = fingerprint
+                os.environ[INSTANCE_REF_ENV] = serialized_ref  # read by the forkserver the start below starts
             worker = self._ctx.Process(
                 target=execute_run_in_worker,
-                args=(serialize_value(self._instance.get_ref()), run.run_id),
+                args=(serialized_ref, run.run_id),
                 name=f"dagster-run-{run.run_id[:8]}",
             )
             worker.start()  # (re)starts the forkserver if it is not running

@@ -18,6 +18,32 @@ if TYPE_CHECKING:
 WORKER_TAG = "opsrunbook/run_worker"
 #: Engine event a run worker writes before it may execute a run (``claim_run``).
 CLAIM_PREFIX = "Run worker claims the run: "
+#: Environment variable through which the launcher hands its instance's serialized ref to the forkserver.
+INSTANCE_REF_ENV = "OPSRUNBOOK_FORKSERVER_INSTANCE_REF"
+#: The instance the forkserver opened (``warm_instance``), with the serialized ref it was opened from.
+_warm: "tuple[str, DagsterInstance] | None" = None
+
+
+def warm_instance(serialized_ref: str) -> None:
+    """Open the instance of ``serialized_ref`` in this process (the forkserver) for the workers it forks:
+    its storages, schema checks and lazily imported modules then cost each worker nothing."""
+    global _warm
+    if not serialized_ref:
+        return
+    from dagster._core.instance import DagsterInstance, InstanceRef
+    from dagster._serdes import deserialize_value
+
+    _warm = (serialized_ref, DagsterInstance.from_ref(deserialize_value(serialized_ref, InstanceRef)))
+
+
+def open_instance(serialized_ref: str) -> "DagsterInstance":
+    """The forkserver's instance when it was opened from the same ref, else a newly opened one."""
+    from dagster._core.instance import DagsterInstance, InstanceRef
+    from dagster._serdes import deserialize_value
+
+    if _warm is not None and _warm[0] == serialized_ref:
+        return _warm[1]
+    return DagsterInstance.from_ref(deserialize_value(serialized_ref, InstanceRef))
 
 
 def _start_time(pid: int) -> str | None:
@@ -74,48 +100,44 @@ def execute_run_in_worker(serialized_instance_ref: str, run_id: str) -> None:
     reached, the worker cannot report anything: run monitoring's start timeout fails the run.
     """
     from dagster._core.events import EngineEventData
-    from dagster._core.instance import DagsterInstance, InstanceRef
     from dagster._core.origin import JobPythonOrigin
     from dagster._grpc.impl import core_execute_run
-    from dagster._serdes import deserialize_value
     from dagster._utils.error import serializable_error_info_from_exc_info
     from dagster._utils.hosted_user_process import recon_job_from_origin
     from dagster._utils.interrupts import capture_interrupts
 
-    with capture_interrupts():
-        ref = deserialize_value(serialized_instance_ref, InstanceRef)
-        with DagsterInstance.from_ref(ref) as instance:
-            pid = os.getpid()
-            run = check.not_none(instance.get_run_by_id(run_id), f"run {run_id} not found")
-            if not claim_run(instance, run, worker_identity(pid)):
-                instance.report_engine_event(
-                    f"Ignoring a duplicate run worker (pid: {pid}): another worker claimed the run first.",
-                    run,
-                )
-                return
-            # the worker records itself, before any status event (no concurrent write of the run)
-            instance.add_run_tags(run_id, {WORKER_TAG: worker_identity(pid)})
-            try:
-                origin = check.inst(run.job_code_origin, JobPythonOrigin, "run has no code origin")
-                recon_job = recon_job_from_origin(origin)
-            except Exception:
-                error = serializable_error_info_from_exc_info(sys.exc_info())
-                instance.report_engine_event(
-                    f"Run worker {pid} could not load the job.", run, EngineEventData.engine_error(error)
-                )
-                instance.report_run_failed(run)
-                return
+    with capture_interrupts(), open_instance(serialized_instance_ref) as instance:
+        pid = os.getpid()
+        run = check.not_none(instance.get_run_by_id(run_id), f"run {run_id} not found")
+        if not claim_run(instance, run, worker_identity(pid)):
             instance.report_engine_event(
-                f"Started process for run (pid: {pid}).", run, EngineEventData.in_process(pid)
+                f"Ignoring a duplicate run worker (pid: {pid}): another worker claimed the run first.",
+                run,
             )
-            try:
-                # loads the job first (a load error is reported as "Could not load job definition.")
-                for _event in core_execute_run(recon_job, run, instance, inject_env_vars=True):
-                    pass
-            except BaseException:  # core_execute_run has written the failure to the event log
+            return
+        # the worker records itself, before any status event (no concurrent write of the run)
+        instance.add_run_tags(run_id, {WORKER_TAG: worker_identity(pid)})
+        try:
+            origin = check.inst(run.job_code_origin, JobPythonOrigin, "run has no code origin")
+            recon_job = recon_job_from_origin(origin)
+        except Exception:
+            error = serializable_error_info_from_exc_info(sys.exc_info())
+            instance.report_engine_event(
+                f"Run worker {pid} could not load the job.", run, EngineEventData.engine_error(error)
+            )
+            instance.report_run_failed(run)
+            return
+        instance.report_engine_event(
+            f"Started process for run (pid: {pid}).", run, EngineEventData.in_process(pid)
+        )
+        try:
+            # loads the job first (a load error is reported as "Could not load job definition.")
+            for _event in core_execute_run(recon_job, run, instance, inject_env_vars=True):
                 pass
-            finally:
-                instance.report_engine_event(f"Process for run exited (pid: {pid}).", run)
+        except BaseException:  # core_execute_run has written the failure to the event log
+            pass
+        finally:
+            instance.report_engine_event(f"Process for run exited (pid: {pid}).", run)
 
 
 def source_fingerprint(modules: Sequence[str]) -> int:

@@ -53,6 +53,20 @@ def write_preloaded_value(config: MarkerConfig) -> None:
     Path(config.path).write_text(str(preloaded_pkg.VALUE), encoding="utf-8")
 
 
+@dg.op
+def write_instance_origin(context: dg.OpExecutionContext, config: MarkerConfig) -> None:
+    from opsrunbook_dagster import run_worker
+
+    warm = run_worker._warm  # the instance the forkserver opened, if any
+    origin = "forkserver" if warm is not None and context.instance is warm[1] else "own"
+    Path(config.path).write_text(origin, encoding="utf-8")
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def instance_origin_job() -> None:
+    write_instance_origin()
+
+
 @dg.job(executor_def=dg.in_process_executor)
 def preloaded_value_job() -> None:
     write_preloaded_value()
@@ -143,6 +157,25 @@ def test_run_executes_in_a_forked_worker(instance: DagsterInstance, tmp_path: Pa
     assert worker_pid != os.getpid()
     messages = [e.message for e in instance.all_logs(run_id)]
     assert f"Started process for run (pid: {worker_pid})." in messages
+
+
+def test_workers_reuse_the_instance_the_forkserver_opened(tmp_path: Path) -> None:
+    """The forkserver opens the launcher's instance once; a worker of another instance (a forkserver
+    started by an earlier launcher) opens its own."""
+    release_forkserver()  # start one for this instance
+    config = {"ops": {"write_instance_origin": {"config": {"path": ""}}}}
+    origins = []
+    with _instance(tmp_path / "a", idle_shutdown_seconds=0) as first:
+        for marker in (tmp_path / "one", tmp_path / "two"):
+            config["ops"]["write_instance_origin"]["config"]["path"] = str(marker)
+            assert _succeeds(first, _launch(first, instance_origin_job, config))
+            origins.append(marker.read_text(encoding="utf-8"))
+    with _instance(tmp_path / "b", idle_shutdown_seconds=0) as second:  # same forkserver, other instance
+        config["ops"]["write_instance_origin"]["config"]["path"] = str(tmp_path / "three")
+        assert _succeeds(second, _launch(second, instance_origin_job, config))
+        origins.append((tmp_path / "three").read_text(encoding="utf-8"))
+        assert second.get_run_records()[0].dagster_run.status == DagsterRunStatus.SUCCESS
+    assert origins == ["forkserver", "forkserver", "own"]
 
 
 def test_terminate_cancels_the_run(instance: DagsterInstance) -> None:

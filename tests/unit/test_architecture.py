@@ -186,14 +186,18 @@ def test_no_import_cycles_between_subpackages() -> None:
     assert [" -> ".join(cycle) for cycle in _cycles(graph)] == []
 
 
-#: The one module whose import does work (the local forkserver runs nothing but its preload imports).
+#: The modules whose import does work (the local forkserver runs nothing but its preload imports).
 FORKSERVER_PRELOAD = "opsrunbook_dagster.aws.forkserver_preload"
+FORKSERVER_INSTANCE = "opsrunbook_dagster.forkserver_instance"
 
 
-def test_the_forkserver_preload_is_imported_by_the_local_launcher_config_only() -> None:
-    importers = sorted(m for m, targets in _import_graph().items() if FORKSERVER_PRELOAD in targets)
-    assert importers == []
+def test_the_forkserver_preloads_are_imported_by_the_local_launcher_only() -> None:
+    for module in (FORKSERVER_PRELOAD, FORKSERVER_INSTANCE):
+        importers = sorted(m for m, targets in _import_graph().items() if module in targets)
+        assert importers == [], module
     assert FORKSERVER_PRELOAD in (ROOT / "infra" / "dagster.yaml").read_text(encoding="utf-8")
+    launcher = (ROOT / "opsrunbook_dagster" / "run_launcher.py").read_text(encoding="utf-8")
+    assert f'"{FORKSERVER_INSTANCE}"' in launcher
 
 
 #: Where the environment may be read: the edges. Everything below them gets typed values from
@@ -206,6 +210,9 @@ ENVIRONMENT_EDGES = (
     "opsrunbook_dagster/sandbox/seed_metrics.py",  # where benchmark CSVs are, for scenarios citing them
     "opsrunbook_dagster/fakes/reference.py",  # where the fakes' reference schemas are
     "opsrunbook_dagster/settings.py",  # the settings: the environment as their cache key
+    # the local run launcher hands its instance's ref to the forkserver it starts (INSTANCE_REF_ENV):
+    "opsrunbook_dagster/run_launcher.py",
+    "opsrunbook_dagster/forkserver_instance.py",
 )
 SETTINGS_EDGES = (
     "opsrunbook_dagster/cli/",

@@ -20,8 +20,16 @@ import dagster as dg
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-LAUNCHER_FILES = ("opsrunbook_dagster/run_launcher.py", "opsrunbook_dagster/run_worker.py")
-LAUNCHER_MODULES = ("opsrunbook_dagster.run_launcher", "opsrunbook_dagster.run_worker")
+LAUNCHER_FILES = (
+    "opsrunbook_dagster/run_launcher.py",
+    "opsrunbook_dagster/run_worker.py",
+    "opsrunbook_dagster/forkserver_instance.py",  # the launcher's own preload target
+)
+LAUNCHER_MODULES = (
+    "opsrunbook_dagster.run_launcher",
+    "opsrunbook_dagster.run_worker",
+    "opsrunbook_dagster.forkserver_instance",
+)
 #: parameters of the private calls the launcher makes, as verified
 SIGNATURES = {
     ("dagster._grpc.impl", "core_execute_run"): ["recon_job", "dagster_run", "instance", "inject_env_vars"],
