@@ -242,7 +242,10 @@ def _dimension_values(draft: Draft, handles: EvidenceHandles | None) -> frozense
 
 def _merge_metric_qualifiers(drafts: list[Draft], handles: EvidenceHandles | None) -> list[Draft]:
     """A metric finding on a resource narrowed by a further dimension (DynamoDB ThrottledRequests by
-    TableName *and* Operation) joins the same kind of finding on the resource itself (by TableName)."""
+    TableName *and* Operation) joins the same kind of finding on the resource itself (by TableName).
+    Only when it is about that resource (the same subject): a caller's metric of its calls to a
+    dependency (``CarrierErrors`` by ``Carrier`` and ``service``) is about the dependency, which the
+    dependency graph links to the caller instead."""
     dims = {id(d): _dimension_values(d, handles) for d in drafts}
     absorbed: set[int] = set()
     for narrow in sorted(drafts, key=lambda d: (-len(dims[id(d)]), d.resource, d.title)):
@@ -254,6 +257,7 @@ def _merge_metric_qualifiers(drafts: list[Draft], handles: EvidenceHandles | Non
             and id(d) not in absorbed
             and dims[id(d)]
             and dims[id(d)] < dims[id(narrow)]
+            and d.subject == narrow.subject
         ]
         if broad and id(narrow) not in absorbed:
             lead = min(broad, key=lambda d: (len(dims[id(d)]), -d.confidence, d.resource, d.title))

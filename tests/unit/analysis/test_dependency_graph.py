@@ -304,3 +304,26 @@ def test_opsrunbook_show_prints_both_ends_of_a_link() -> None:
     text = incident_report(IncidentView("inc-1", "r0123456789ab", {"service": "order-api"}, None, packet))
     assert "explains #2 (its log lines carry an ARN or host of fraud-score)" in text
     assert "caused by #1 (its log lines carry an ARN or host of fraud-score)" in text
+
+
+# --- a caller's metric of a dependency ------------------------------------------------------------
+
+
+def test_a_callers_metric_of_a_named_dependency_is_about_the_dependency() -> None:
+    """A metric the caller publishes per dependency (errors by ``Gateway`` and ``service``) is about
+    the dependency, not a qualifier of the caller's own Duration: the dependency its failing lines
+    name (a third-party host) ranks first as the cause, linked to the caller's failure."""
+    calls = metric("Payments", "GatewayErrors", {"Gateway": "paywise", "service": "checkout-api"}, 0)
+    duration = metric("AWS/Lambda", "Duration", {"FunctionName": "checkout-api"}, 1, "Average")
+    slow = ta.series_for(duration, [300.0, 320.0, 310.0] * 30, [1900.0, 2100.0, 2000.0] * 10)
+    rows = ta.spread(
+        "incident",
+        30,
+        "/aws/lambda/checkout-api",
+        "ERROR charge failed: 502 Bad Gateway from https://api.paywise.example/v2/charges after 1 retry",
+    )
+    packet = packet_of(rows, [calls, duration], [throttled(calls), slow])
+    top = packet.findings[0]
+    assert (top.kind, top.resource) == (FindingKind.dependency_failure, "paywise")
+    caller = next(f for f in packet.findings if f.resource == "/aws/lambda/checkout-api")
+    assert_linked(packet, top, caller, "named")
