@@ -7,7 +7,9 @@ module opens the instance there, and each worker forked from it reuses that copy
 (:func:`opsrunbook_dagster.run_worker.open_instance`) when its run's ref is the same. Like
 ``opsrunbook_dagster.aws.forkserver_preload`` its import does work on purpose (a forkserver runs
 nothing but its preload imports) and nothing in the project imports it. A failure is logged, never
-raised: the workers then open the instance themselves, as before.
+raised: the workers then open the instance themselves, as before. The ref holds the instance's
+configuration as ``dagster.yaml`` writes it: ``env:`` references (a database password) stay
+unresolved, as in the ref every worker already receives.
 """
 
 import logging

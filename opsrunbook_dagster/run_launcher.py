@@ -6,8 +6,9 @@ half of a run worker's cost here). This launcher keeps one `multiprocessing` for
 process (daemon, webserver) that has imported the heavy, rarely-changing modules once; each run is a
 fork of it (copy-on-write) that then loads the code location itself, so edited code is picked up on the
 next run exactly as with the default launcher. The forkserver also opens the Dagster instance once
-(``opsrunbook_dagster.forkserver_instance``: storages, schema checks), and each worker reuses it. Runs execute with the same entry point the default
-launcher's worker uses (`core_execute_run`), so events, statuses, retries and checks are unchanged.
+(``opsrunbook_dagster.forkserver_instance``: storages, schema checks), and each worker reuses it.
+Runs execute with the same entry point the default launcher's worker uses (`core_execute_run`), so
+events, statuses, retries and checks are unchanged.
 
 With no run in flight for ``idle_shutdown_seconds`` (default 60) the forkserver stops and gives its
 memory back; the next run starts it again, paying the imports once.
