@@ -28,21 +28,21 @@ def warm_instance(serialized_ref: str) -> None:
     """Open the instance of ``serialized_ref`` in this process (the forkserver) for the workers it forks:
     its storages, schema checks and lazily imported modules then cost each worker nothing."""
     global _warm
-    if not serialized_ref:
-        return
-    from dagster._core.instance import DagsterInstance, InstanceRef
-    from dagster._serdes import deserialize_value
-
-    _warm = (serialized_ref, DagsterInstance.from_ref(deserialize_value(serialized_ref, InstanceRef)))
+    if serialized_ref:
+        _warm = (serialized_ref, _from_ref(serialized_ref))
 
 
 def open_instance(serialized_ref: str) -> "DagsterInstance":
     """The forkserver's instance when it was opened from the same ref, else a newly opened one."""
+    if _warm is not None and _warm[0] == serialized_ref:
+        return _warm[1]
+    return _from_ref(serialized_ref)
+
+
+def _from_ref(serialized_ref: str) -> "DagsterInstance":
     from dagster._core.instance import DagsterInstance, InstanceRef
     from dagster._serdes import deserialize_value
 
-    if _warm is not None and _warm[0] == serialized_ref:
-        return _warm[1]
     return DagsterInstance.from_ref(deserialize_value(serialized_ref, InstanceRef))
 
 

@@ -107,10 +107,9 @@ def is_condition(draft: Draft) -> bool:
     """A failure of the component's own; for a metric anomaly, saturation or errors the bad way."""
     if draft.kind != FindingKind.metric_anomaly:
         return True
-    metric = (draft.signature or "").split("/")[-2:-1]
-    if not metric or draft.metric is None or draft.metric.scale == "noisier":
+    name = draft.metric_name
+    if not name or draft.metric is None or draft.metric.scale == "noisier":
         return False
-    name = metric[0]
     rising = draft.metric.value > draft.metric.baseline_median
     if name.startswith(_SATURATION_DOWN):
         return not rising

@@ -38,6 +38,8 @@ _IMPACT_METRIC = re.compile(
 _BACKLOG_METRIC = re.compile(
     r"(?i)ApproximateNumberOfMessages|QueueDepth|Backlog|ConcurrentExecutions|InFlight"
 )
+#: health going down is an impact too
+_HEALTH_METRIC = re.compile(r"(?i)healthy|success|availability")
 _QUIET_LEVEL = re.compile(r"^(?:WARN|WARNING|INFO|NOTICE|DEBUG|TRACE)\b")
 #: the confidence harmless throttling is held to: below the packet's actionable 0.5
 CAP = 0.45
@@ -56,7 +58,7 @@ def has_impact(drafts: list[Draft]) -> bool:
             rising = draft.metric.value > draft.metric.baseline_median
             if rising and _IMPACT_METRIC.search(metric):
                 return True
-            if not rising and re.search(r"(?i)healthy|success|availability", metric):
+            if not rising and _HEALTH_METRIC.search(metric):
                 return True
     return False
 
